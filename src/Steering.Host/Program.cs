@@ -1,1 +1,7 @@
-return 0;
+using System.CommandLine;
+using LlamaSteer.Host.Cli;
+
+var root = new RootCommand("LlamaSteer: steer local GGUF models on llama.cpp with activation vectors");
+root.Subcommands.Add(GenerateCommand.Create());
+root.Subcommands.Add(InfoCommand.Create());
+return await root.Parse(args).InvokeAsync();

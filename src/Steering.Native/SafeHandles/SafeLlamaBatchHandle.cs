@@ -12,8 +12,9 @@ public sealed unsafe class SafeLlamaBatchHandle : SafeHandle
     private SafeLlamaBatchHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
     /// <summary>Allocates a batch for up to <paramref name="capacity"/> tokens, each in up to <paramref name="maxSequencesPerToken"/> sequences.</summary>
-    internal static SafeLlamaBatchHandle Create(int capacity, int maxSequencesPerToken)
+    public static SafeLlamaBatchHandle Create(int capacity, int maxSequencesPerToken)
     {
+        Runtime.NativeRuntime.EnsureLoaded();
         var native = (LlamaBatch*)NativeMemory.AllocZeroed((nuint)sizeof(LlamaBatch));
         *native = LlamaNative.BatchInit(capacity, 0, maxSequencesPerToken);
         var h = new SafeLlamaBatchHandle();
@@ -21,7 +22,33 @@ public sealed unsafe class SafeLlamaBatchHandle : SafeHandle
         return h;
     }
 
-    internal LlamaBatch* Batch => (LlamaBatch*)handle;
+    internal LlamaBatch* Batch
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(IsClosed, this);
+            return (LlamaBatch*)handle;
+        }
+    }
+
+    /// <summary>Number of tokens the batch holds now.</summary>
+    public int Count => Batch->NTokens;
+
+    /// <summary>Empties the batch (the arrays are kept).</summary>
+    public void Clear() => Batch->NTokens = 0;
+
+    /// <summary>Appends a token. The caller keeps <see cref="Count"/> below the capacity it allocated.</summary>
+    public void Add(int token, int position, ReadOnlySpan<int> sequences, bool output)
+    {
+        var b = Batch;
+        var i = b->NTokens;
+        b->Token[i] = token;
+        b->Pos[i] = position;
+        b->NSeqId[i] = sequences.Length;
+        for (var s = 0; s < sequences.Length; s++) b->SeqId[i][s] = sequences[s];
+        b->Logits[i] = output ? (sbyte)1 : (sbyte)0;
+        b->NTokens = i + 1;
+    }
 
     public override bool IsInvalid => handle == IntPtr.Zero;
 

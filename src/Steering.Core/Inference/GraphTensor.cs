@@ -1,0 +1,58 @@
+using System.Text;
+using LlamaSteer.Native.Interop;
+
+namespace LlamaSteer.Inference;
+
+/// <summary>
+/// A tensor of the graph being computed, valid only inside <see cref="IGraphHook"/> calls.
+/// Data moves through ggml_backend_tensor_get/set, so it works wherever the tensor lives (CPU or GPU).
+/// </summary>
+public readonly unsafe ref struct GraphTensor
+{
+    private readonly GgmlTensor* _t;
+
+    internal GraphTensor(IntPtr tensor) => _t = (GgmlTensor*)tensor;
+
+    /// <summary>The node's name bytes (e.g. "l_out-3"), without the terminating NUL.</summary>
+    public ReadOnlySpan<byte> NameBytes
+    {
+        get
+        {
+            var span = new ReadOnlySpan<byte>(_t->Name, GgmlTensor.MaxName);
+            var end = span.IndexOf((byte)0);
+            return end < 0 ? span : span[..end];
+        }
+    }
+
+    public string Name => Encoding.UTF8.GetString(NameBytes);
+
+    /// <summary>ggml type id (0 = F32).</summary>
+    public int Type => _t->Type;
+
+    /// <summary>Elements per row (n_embd for residual-stream tensors).</summary>
+    public long RowLength => _t->Ne[0];
+
+    /// <summary>Rows (tokens of the ubatch for residual-stream tensors).</summary>
+    public long RowCount => _t->Ne[1] * _t->Ne[2] * _t->Ne[3];
+
+    /// <summary>Whether rows are stored back to back (the only layout the row accessors accept).</summary>
+    public bool IsContiguousF32 => _t->Type == 0 && _t->Nb[0] == 4 && _t->Nb[1] == (ulong)(4 * _t->Ne[0]);
+
+    /// <summary>Copies rows [firstRow, firstRow + count) into <paramref name="destination"/> (count * RowLength floats).</summary>
+    public void ReadRows(int firstRow, int count, Span<float> destination)
+    {
+        var n = checked((int)(count * RowLength));
+        if (destination.Length < n) throw new ArgumentException("Destination too small.", nameof(destination));
+        fixed (float* d = destination)
+            GgmlBaseNative.BackendTensorGet(_t, d, (nuint)(firstRow * RowLength * 4), (nuint)(n * 4));
+    }
+
+    /// <summary>Overwrites rows [firstRow, firstRow + count) with <paramref name="source"/>.</summary>
+    public void WriteRows(int firstRow, int count, ReadOnlySpan<float> source)
+    {
+        var n = checked((int)(count * RowLength));
+        if (source.Length < n) throw new ArgumentException("Source too small.", nameof(source));
+        fixed (float* s = source)
+            GgmlBaseNative.BackendTensorSet(_t, s, (nuint)(firstRow * RowLength * 4), (nuint)(n * 4));
+    }
+}

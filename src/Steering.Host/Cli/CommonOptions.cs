@@ -1,0 +1,77 @@
+using System.CommandLine;
+using LlamaSteer.Inference;
+using LlamaSteer.Models;
+using LlamaSteer.Native.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace LlamaSteer.Host.Cli;
+
+/// <summary>Options every verb takes (--model, --threads, --gpu-layers, --native-dir, --verbose) and the model loading they drive.</summary>
+internal sealed class CommonOptions
+{
+    public Option<string?> Model { get; } = new("--model", "-m")
+    {
+        Description = $"GGUF model file (default: ${DefaultModel.Variable}, else {DefaultModel.RelativePath})",
+    };
+
+    public Option<int?> Threads { get; } = new("--threads", "-t")
+    {
+        Description = "CPU threads (default: 1 for tiny models, else one per core)",
+    };
+
+    public Option<int> GpuLayers { get; } = new("--gpu-layers", "-ngl")
+    {
+        Description = "Layers to offload to the GPU (-1 = all; needs the CUDA runtime: build with -p:LlamaSteerBackend=cuda)",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public Option<string?> NativeDir { get; } = new("--native-dir")
+    {
+        Description = $"Folder with your own llama.cpp {NativeRuntime.ExpectedRelease} build (also ${NativeRuntimeOptions.LibraryDirectoryVariable})",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Show llama.cpp's log",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Threads);
+        command.Options.Add(GpuLayers);
+        command.Options.Add(NativeDir);
+        command.Options.Add(Verbose);
+        Threads.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1.");
+        });
+    }
+
+    /// <summary>Configures the runtime from the options; must run before the first native call.</summary>
+    public void ConfigureRuntime(ParseResult parse)
+    {
+        var verbose = parse.GetValue(Verbose);
+        var factory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Error));
+        NativeRuntime.Configure(new NativeRuntimeOptions { LibraryDirectory = parse.GetValue(NativeDir), LoggerFactory = factory });
+    }
+
+    public string ModelPath(ParseResult parse) => parse.GetValue(Model) ?? DefaultModel.Resolve();
+
+    public LlamaModel LoadModel(ParseResult parse, CancellationToken ct)
+    {
+        ConfigureRuntime(parse);
+        return LlamaModel.Load(ModelPath(parse), new ModelOptions { GpuLayers = parse.GetValue(GpuLayers) }, cancellationToken: ct);
+    }
+
+    public ContextOptions ContextOptions(ParseResult parse, int? contextSize = null, int maxSequences = 1, bool hooks = false) => new()
+    {
+        Threads = parse.GetValue(Threads),
+        ContextSize = contextSize,
+        MaxSequences = maxSequences,
+        EnableGraphHooks = hooks,
+    };
+}
