@@ -27,7 +27,7 @@ public sealed class LlamaModel : IDisposable
     {
         get
         {
-            ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+            ObjectDisposedException.ThrowIf(_handle.IsDisposed, this);
             return _handle;
         }
     }

@@ -25,7 +25,21 @@ public sealed unsafe class SafeLlamaContextHandle : SafeHandle
         SetHandle(handle);
     }
 
+    private volatile bool _disposed;
+
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>
+    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
+    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
+    /// </summary>
+    public bool IsDisposed => _disposed || IsClosed;
+
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
 
     protected override bool ReleaseHandle()
     {
@@ -38,7 +52,7 @@ public sealed unsafe class SafeLlamaContextHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(IsClosed, this);
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
             return handle;
         }
     }

@@ -15,7 +15,21 @@ public sealed unsafe class SafeLlamaModelHandle : SafeHandle
 
     private SafeLlamaModelHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
+    private volatile bool _disposed;
+
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>
+    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
+    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
+    /// </summary>
+    public bool IsDisposed => _disposed || IsClosed;
+
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
 
     /// <summary>Loads a GGUF model. The caller has validated the file (see LlamaSteer.Models.ModelFileCheck).</summary>
     /// <param name="progress">Called with 0..1; return false to cancel the load.</param>
@@ -74,7 +88,7 @@ public sealed unsafe class SafeLlamaModelHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(IsClosed, this);
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
             return handle;
         }
     }
@@ -83,7 +97,7 @@ public sealed unsafe class SafeLlamaModelHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(IsClosed, this);
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
             return _vocab;
         }
     }

@@ -12,7 +12,21 @@ public sealed unsafe class SafeLlamaSamplerHandle : SafeHandle
 {
     private SafeLlamaSamplerHandle() : base(IntPtr.Zero, ownsHandle: true) { }
 
+    private volatile bool _disposed;
+
     public override bool IsInvalid => handle == IntPtr.Zero;
+
+    /// <summary>
+    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
+    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
+    /// </summary>
+    public bool IsDisposed => _disposed || IsClosed;
+
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
 
     /// <summary>Creates an empty chain.</summary>
     public static SafeLlamaSamplerHandle CreateChain()
@@ -35,7 +49,7 @@ public sealed unsafe class SafeLlamaSamplerHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(IsClosed, this);
+            ObjectDisposedException.ThrowIf(IsDisposed, this);
             return handle;
         }
     }
