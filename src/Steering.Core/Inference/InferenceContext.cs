@@ -36,6 +36,10 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
         var size = options.ContextSize ?? Math.Min(model.Info.TrainedContextLength > 0 ? model.Info.TrainedContextLength : 4096, 4096);
         Threads = options.Threads ?? ThreadDefaults.For(model.Info.ParameterCount);
         var batch = Math.Min(options.BatchSize, size);
+        // llama.cpp reserves max(outputs, n_seq_max) output rows and asserts (aborting the process)
+        // when that exceeds n_batch, so the combination is refused here.
+        if (options.MaxSequences > batch)
+            throw new ArgumentException($"{options.MaxSequences} sequences do not fit a batch of {batch} tokens; use at most {batch} sequences or a larger batch.");
         var settings = new ContextSettings((uint)size, (uint)batch, (uint)batch, (uint)options.MaxSequences, Threads, Threads);
         if (options.EnableGraphHooks)
         {
