@@ -1,0 +1,98 @@
+using LlamaSteer.Gguf;
+using LlamaSteer.Testing;
+using NUnit.Framework;
+
+namespace LlamaSteer.Core.Tests.Gguf;
+
+/// <summary>The shared stories260K.gguf, read by the managed reader and checked against its README and llama.cpp's reader.</summary>
+public sealed class GgufModelTests
+{
+    private static readonly Lazy<GgufFile> Model = new(() => GgufFile.Read(TestPaths.Model));
+
+    [Test]
+    public void Metadata_matches_the_model_README()
+    {
+        var file = Model.Value;
+
+        // ../shared/models/README.md: a llama with n_embd 64, 5 layers, 8 heads / 4 KV heads, vocab 512, context_length 2048.
+        Assert.Multiple(() =>
+        {
+            Assert.That(file.Architecture, Is.EqualTo("llama"));
+            Assert.That(file.GetInt64("llama.embedding_length"), Is.EqualTo(64));
+            Assert.That(file.GetInt64("llama.block_count"), Is.EqualTo(5));
+            Assert.That(file.GetInt64("llama.attention.head_count"), Is.EqualTo(8));
+            Assert.That(file.GetInt64("llama.attention.head_count_kv"), Is.EqualTo(4));
+            Assert.That(file.GetInt64("llama.context_length"), Is.EqualTo(2048));
+            Assert.That(file.GetStringArray("tokenizer.ggml.tokens"), Has.Length.EqualTo(512));
+            Assert.That(file.FileLength, Is.EqualTo(new FileInfo(TestPaths.Model).Length));
+        });
+    }
+
+    [Test]
+    public void The_token_embedding_is_64_by_512()
+    {
+        var embedding = Model.Value.FindTensor("token_embd.weight");
+
+        Assert.That(embedding, Is.Not.Null);
+        Assert.That(embedding!.Dimensions, Is.EqualTo(new long[] { 64, 512 }));
+        Assert.That(embedding.ElementCount, Is.EqualTo(64 * 512));
+    }
+
+    [Test]
+    public void Every_tensor_lies_inside_the_file_after_the_data_offset()
+    {
+        var file = Model.Value;
+
+        Assert.That(file.Tensors, Is.Not.Empty);
+        foreach (var tensor in file.Tensors)
+        {
+            Assert.That(tensor.FileOffset, Is.GreaterThanOrEqualTo(file.DataOffset), tensor.Name);
+            Assert.That(tensor.FileOffset + tensor.ByteSize, Is.LessThanOrEqualTo(file.FileLength), tensor.Name);
+        }
+        Assert.That(file.DataOffset + file.Tensors.Sum(t => t.ByteSize), Is.LessThanOrEqualTo(file.FileLength));
+    }
+
+    [Test]
+    public void Header_metadata_and_tensor_table_match_llama_cpp_own_reader()
+    {
+        var theirs = LlamaCppGguf.Read(TestPaths.Model);
+
+        Assert.That(theirs, Is.Not.Null);
+        GgufCrossCheck.AssertSameAsLlamaCpp(Model.Value, theirs!);
+        Assert.That(theirs!.DataOffset + theirs.Tensors.Sum(t => t.Size), Is.LessThanOrEqualTo(Model.Value.FileLength));
+    }
+
+    [Test]
+    public void Float_tensors_read_as_finite_floats()
+    {
+        var file = Model.Value;
+        var norm = file.Tensors.First(t => t.Type is GgmlType.F32 or GgmlType.F16 && t.Name.Contains("norm"));
+
+        var values = file.ReadTensorF32(norm);
+
+        Assert.That(values, Has.Length.EqualTo(norm.ElementCount));
+        Assert.That(values, Has.All.Matches<float>(float.IsFinite));
+        Assert.That(values, Has.Some.Not.Zero);
+    }
+
+    [Test]
+    public void Rewriting_the_metadata_with_From_gives_a_file_llama_cpp_reads_identically()
+    {
+        var folder = TestPaths.NewTempDirectory();
+        try
+        {
+            var path = Path.Combine(folder, "metadata-only.gguf");
+            GgufWriter.From(Model.Value).WriteTo(path);
+
+            var copy = LlamaCppGguf.Read(path);
+
+            Assert.That(copy, Is.Not.Null);
+            Assert.That(copy!.Metadata.Select(m => m.Key), Is.EqualTo(Model.Value.Metadata.Keys));
+            foreach (var (key, value) in copy.Metadata) Assert.That(value, Is.EqualTo(Model.Value.Metadata[key]), key);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
