@@ -1,22 +1,41 @@
 using LlamaSteer.Errors;
+using LlamaSteer.Gguf;
 
 namespace LlamaSteer.Models;
 
 /// <summary>
-/// Checks a model file with the managed GGUF reader before llama.cpp sees it, so that a malformed
-/// file never reaches native code.
+/// Checks a model file with the managed GGUF reader (header, metadata, tensor table, every tensor's
+/// data range) before llama.cpp sees it, so that a malformed file never reaches native code.
 /// </summary>
 public static class ModelFileCheck
 {
-    /// <summary>Throws <see cref="ModelLoadException"/> naming the problem; returns the architecture.</summary>
+    /// <summary>Returns the architecture, or throws <see cref="ModelLoadException"/> naming the problem.</summary>
     public static string Validate(string path)
     {
         if (string.IsNullOrWhiteSpace(path)) throw new ModelLoadException("No model path was given.");
         if (Directory.Exists(path)) throw new ModelLoadException($"{path} is a folder, not a GGUF model file.");
         if (!File.Exists(path)) throw new ModelLoadException($"Model file not found: {path}");
-        using var f = File.OpenRead(path);
-        Span<byte> magic = stackalloc byte[4];
-        if (f.Read(magic) < 4 || !magic.SequenceEqual("GGUF"u8)) throw new ModelLoadException($"{path} is not a GGUF file.");
-        return "llama";
+        GgufFile file;
+        try
+        {
+            file = GgufFile.Read(path);
+        }
+        catch (GgufFormatException e)
+        {
+            throw new ModelLoadException($"{path} is not a usable GGUF model: {e.Problem}", e);
+        }
+        catch (IOException e)
+        {
+            throw new ModelLoadException($"Could not read {path}: {e.Message}", e);
+        }
+        var arch = file.Architecture
+            ?? throw new ModelLoadException($"{path} has no general.architecture key; it is not a llama.cpp model.");
+        if (SupportedArchitectures.Refused.TryGetValue(arch, out var why))
+            throw new ModelLoadException($"{path} has architecture '{arch}': {why}.");
+        if (!SupportedArchitectures.KnownToLlamaCpp.Contains(arch))
+            throw new ModelLoadException($"{path} has architecture '{arch}', which llama.cpp v0.5.0 does not support.");
+        if (file.Tensors.Count == 0)
+            throw new ModelLoadException($"{path} has no tensors; it holds only metadata (a vocabulary-only file?).");
+        return arch;
     }
 }
