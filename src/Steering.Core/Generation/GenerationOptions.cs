@@ -1,4 +1,5 @@
 using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
 
 namespace LlamaSteer.Generation;
 
@@ -18,6 +19,9 @@ public sealed record GenerationOptions
 
     /// <summary>Turn special-token text in the prompt into special tokens (chat templates need it).</summary>
     public bool ParseSpecialTokens { get; init; }
+
+    /// <summary>Vectors added to the residual stream for the whole generation (through llama.cpp's control vector).</summary>
+    public IReadOnlyList<VectorTerm> Vectors { get; init; } = [];
 
     public GenerationOptions Validate()
     {

@@ -4,6 +4,7 @@ using System.Text;
 using LlamaSteer.Errors;
 using LlamaSteer.Inference;
 using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
 
 namespace LlamaSteer.Generation;
 
@@ -66,11 +67,26 @@ public sealed class TextGenerator(InferenceContext context)
     {
         var model = Context.Model;
         using var sampler = new TokenSampler(options.Sampling, model.VocabularySize);
+        stats.PromptTokens = prompt.Length;
+        lease.ClearMemory();
+        var steering = ControlVectorAdapter.Build(options.Vectors, model.EmbeddingSize, model.LayerCount);
+        lease.SetControlVector(steering.Data, steering.FirstLayer, steering.LastLayer);
+        try
+        {
+            foreach (var t in Decode(lease, prompt, options, stats, sampler, ct)) yield return t;
+        }
+        finally
+        {
+            if (steering.Data.Length > 0) lease.SetControlVector([], -1, -1);
+        }
+    }
+
+    private IEnumerable<GeneratedToken> Decode(ContextLease lease, int[] prompt, GenerationOptions options, GenerationStats stats, TokenSampler sampler, CancellationToken ct)
+    {
+        var model = Context.Model;
         var decoder = Encoding.UTF8.GetDecoder();
         var filter = new StopStringFilter(options.StopStrings);
         var batch = new TokenBatch();
-        stats.PromptTokens = prompt.Length;
-        lease.ClearMemory();
 
         var watch = Stopwatch.StartNew();
         for (var start = 0; start < prompt.Length; start += Context.BatchSize)
