@@ -24,9 +24,10 @@ public static class VectorExtractor
     /// <param name="neutral">Only for MeanCentred: activations of neutral text; null uses the mean of all samples.</param>
     public static IReadOnlyList<LayerDirection> Extract(CapturedActivations positive, CapturedActivations negative, ExtractionOptions options, CapturedActivations? neutral = null)
     {
-        if (positive.RowCount != negative.RowCount)
-            throw new ArgumentException($"{positive.RowCount} positive rows but {negative.RowCount} negative rows: extraction needs pairs.");
-        if (positive.RowCount < 1) throw new ArgumentException("No samples to extract from.");
+        var paired = options.Method is ExtractionMethod.PcaDiff or ExtractionMethod.PcaCenter;
+        if (paired && positive.RowCount != negative.RowCount)
+            throw new ArgumentException($"{positive.RowCount} positive rows but {negative.RowCount} negative rows: {options.Method.Name()} needs pairs.");
+        if (positive.RowCount < 1 || negative.RowCount < 1) throw new ArgumentException("No samples to extract from.");
         if (!positive.Layers.Equals(negative.Layers)) throw new ArgumentException("Positive and negative activations cover different layers.");
         var result = new List<LayerDirection>();
         foreach (var layer in positive.Layers.Layers)
