@@ -1,1 +1,6 @@
-return 0;
+using System.CommandLine;
+using LlamaSteer.GgufTools.Commands;
+
+var root = new RootCommand("gguf-tools: inspect and write GGUF model files (as llama.cpp v0.5.0 reads them).");
+root.Subcommands.Add(InspectCommand.Create());
+return root.Parse(args).Invoke();

@@ -43,14 +43,21 @@ internal sealed class GgufBinaryReader
     /// <summary>gguf.cpp reads a bool as a byte and treats any non-zero value as true.</summary>
     public bool ReadBool(string what) => ReadUInt8(what) != 0;
 
-    public byte[] ReadBytes(int count, string what) { Need(count, what); return _reader.ReadBytes(count); }
+    public byte[] ReadBytes(int count, string what)
+    {
+        Need(count, what);
+        var bytes = _reader.ReadBytes(count);
+        // Need() saw the bytes in the length taken at the start; fewer now means the file shrank meanwhile.
+        if (bytes.Length != count) throw new EndOfStreamException($"{what}: {count} bytes expected, {bytes.Length} read");
+        return bytes;
+    }
 
     /// <summary>A uint64 byte length, then that many bytes of strict UTF-8.</summary>
     public string ReadString(string what)
     {
         var length = ReadUInt64(what, " length");
         if (length > (ulong)Remaining)
-            throw Error($"truncated or corrupt: {what} is a string of {length:N0} bytes (length at offset {Position - 8:N0}), but only {Remaining:N0} bytes are left in the file");
+            throw Error($"truncated or corrupt: {what} is a string of {length:N0} bytes (length at byte {Position - 8:N0}), but only {Remaining:N0} bytes are left in the file");
         if (length > GgufFormat.MaxStringLength)
             throw Error($"{what} is a string of {length:N0} bytes, over llama.cpp's limit of {GgufFormat.MaxStringLength:N0}");
         var start = Position;
@@ -61,14 +68,14 @@ internal sealed class GgufBinaryReader
         }
         catch (DecoderFallbackException e)
         {
-            throw Error($"{what} is not valid UTF-8 (string at offset {start:N0}, bad byte at index {e.Index})");
+            throw Error($"{what} is not valid UTF-8 (string at byte {start:N0}, bad byte at index {e.Index})");
         }
     }
 
     private void Need(long bytes, string what, string detail = "")
     {
         if (bytes > Remaining)
-            throw Error($"truncated: {what}{detail} at offset {Position:N0} needs {bytes:N0} bytes but the file ends at {Length:N0}");
+            throw Error($"truncated: {what}{detail} at byte {Position:N0} needs {bytes:N0} bytes but the file ends at {Length:N0}");
         Position += bytes;
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class GgufFile
         if (tensor.ByteSize > Array.MaxLength)
             throw new NotSupportedException($"Tensor '{tensor.Name}' is {tensor.ByteSize:N0} bytes, more than one .NET array holds.");
         var bytes = new byte[tensor.ByteSize];
-        using var stream = new FileStream(FilePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+        using var stream = new FileStream(_fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
         try
         {
             stream.Seek(tensor.FileOffset, SeekOrigin.Begin);

@@ -14,10 +14,14 @@ public sealed partial class GgufFile
 {
     private readonly Dictionary<string, GgufTensorInfo> _tensorsByName;
 
+    // Tensor data is read later, perhaps after the current directory changed; FilePath stays as given for messages.
+    private readonly string _fullPath;
+
     internal GgufFile(string filePath, uint version, uint alignment, long dataOffset, long fileLength,
         OrderedDictionary<string, GgufMetadataValue> metadata, List<GgufTensorInfo> tensors)
     {
         FilePath = filePath;
+        _fullPath = Path.GetFullPath(filePath);
         Version = version;
         Alignment = alignment;
         DataOffset = dataOffset;

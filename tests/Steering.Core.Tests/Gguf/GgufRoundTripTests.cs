@@ -161,6 +161,21 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
+    public void Version_2_files_share_the_layout_and_are_read()
+    {
+        var path = GgufSamples.Write(GgufSamples.WithTensors(), _folder);
+        var bytes = File.ReadAllBytes(path);
+        GgufSamples.PatchUInt32(bytes, 4, 2);
+        File.WriteAllBytes(path, bytes);
+
+        var file = GgufFile.Read(path);
+
+        Assert.That(file.Version, Is.EqualTo(2u));
+        Assert.That(file.ReadTensorF32(file.Tensors[0]), Is.EqualTo(GgufSamples.FirstTensorData));
+        Assert.That(LlamaCppGguf.Read(path)?.Version, Is.EqualTo(2u));
+    }
+
+    [Test]
     public void Default_alignment_is_32_without_general_alignment()
     {
         var file = GgufFile.Read(GgufSamples.Write(GgufSamples.WithTensors(), _folder));

@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using LlamaSteer.Testing;
+using NUnit.Framework;
+
+namespace LlamaSteer.GgufTools.Tests;
+
+/// <summary>The built gguf-tools executable, run as a process: Program.cs wiring and real exit codes.</summary>
+public sealed class ExecutableTests
+{
+    private static (int ExitCode, string Output, string Error) RunTool(params string[] args)
+    {
+        var apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gguf-tools.exe" : "gguf-tools");
+        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
+        var start = new ProcessStartInfo(apphost) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, "gguf-tools did not finish");
+        return (process.ExitCode, output.Result, error.Result);
+    }
+
+    [Test]
+    public void Inspect_is_wired_into_the_executable()
+    {
+        var (exitCode, output, error) = RunTool("inspect", TestPaths.Model);
+
+        Assert.That(exitCode, Is.Zero, error);
+        Assert.That(output, Does.Contain("token_embd.weight"));
+    }
+
+    [Test]
+    public void An_invalid_file_gives_exit_code_2_and_one_line_on_stderr()
+    {
+        var (exitCode, output, error) = RunTool("inspect", Path.Combine(AppContext.BaseDirectory, "gguf-tools.dll"));
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(output, Is.Empty);
+        Assert.That(error.TrimEnd(), Does.Match("^gguf-tools: .*gguf-tools.dll: not a GGUF file: starts with 'MZ..' \\(expected 'GGUF'\\)$"));
+    }
+
+    [Test]
+    public void A_missing_argument_is_a_usage_error()
+    {
+        var (exitCode, _, error) = RunTool("inspect");
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(error, Does.Contain("argument").And.Contain("inspect"));
+    }
+}
