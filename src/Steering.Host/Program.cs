@@ -4,4 +4,5 @@ using LlamaSteer.Host.Cli;
 var root = new RootCommand("LlamaSteer: steer local GGUF models on llama.cpp with activation vectors");
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return await root.Parse(args).InvokeAsync();

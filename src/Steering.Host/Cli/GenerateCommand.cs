@@ -11,6 +11,7 @@ internal static class GenerateCommand
     public static Command Create()
     {
         var common = new CommonOptions();
+        var vectors = new VectorOptions();
         var prompt = new Option<string>("--prompt", "-p") { Description = "Prompt text", Required = true };
         var chat = new Option<bool>("--chat") { Description = "Treat the prompt as a user message and apply the chat template" };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in template name (chatml, llama3, gemma, ...) when the model has none" };
@@ -26,8 +27,9 @@ internal static class GenerateCommand
         var context = new Option<int?>("--context", "-c") { Description = "Context length in tokens (default: the model's, at most 4096)" };
         var stats = new Option<bool>("--stats") { Description = "Print token counts and speed to stderr" };
 
-        var command = new Command("generate", "Generate text from a prompt, streamed to stdout");
+        var command = new Command("generate", "Generate text from a prompt, streamed to stdout, optionally steered by control vectors");
         common.AddTo(command);
+        vectors.AddTo(command);
         foreach (var o in new Option[] { prompt, chat, chatTemplate, system, maxTokens, temperature, topK, topP, minP, repeatPenalty, seed, stop, context, stats })
             command.Options.Add(o);
 
@@ -51,6 +53,7 @@ internal static class GenerateCommand
             if (text.Length == 0) throw new ArgumentException("The prompt is empty.");
 
             using var model = common.LoadModel(parse, ct);
+            options = options with { Vectors = vectors.Load(parse, model) };
             await using var ctx = model.CreateContext(common.ContextOptions(parse, parse.GetValue(context)));
             if (parse.GetValue(chat))
             {

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using LlamaSteer.Host.Bench;
+
+namespace LlamaSteer.Host.Cli;
+
+/// <summary><c>llamasteer bench</c>: tokens/s of every steering path on one model, with ratios to plain decode and prefill measured in the same run.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var runs = new Option<int>("--runs") { Description = "Timed runs per row (after one warm-up)", DefaultValueFactory = _ => 5 };
+        var tokens = new Option<int>("--tokens") { Description = "Tokens decoded per run", DefaultValueFactory = _ => 64 };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length, and sample length for prefill and extraction", DefaultValueFactory = _ => 64 };
+        var batch = new Option<int>("--batch") { Description = "Sequences decoded together in the batched rows", DefaultValueFactory = _ => 8 };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the report as OUT.json and OUT.md" };
+        var command = new Command("bench", "Measure plain decode and prefill, static and per-callback steering, capture and extraction on one model");
+        common.AddTo(command);
+        foreach (var o in new Option[] { runs, tokens, promptTokens, batch, output }) command.Options.Add(o);
+        command.SetAction((parse, ct) => ErrorReporter.Report(() =>
+        {
+            if (parse.GetValue(runs) < 1 || parse.GetValue(tokens) < 1 || parse.GetValue(promptTokens) < 2 || parse.GetValue(batch) < 1)
+                throw new ArgumentException("--runs, --tokens and --batch must be at least 1, --prompt-tokens at least 2.");
+            using var model = common.LoadModel(parse, ct);
+            var threads = parse.GetValue(common.Threads) ?? Models.ThreadDefaults.For(model.Info.ParameterCount);
+            var settings = new BenchSettings(threads, parse.GetValue(runs), parse.GetValue(tokens), parse.GetValue(promptTokens), parse.GetValue(batch),
+                Math.Max(1024, parse.GetValue(promptTokens) + parse.GetValue(tokens) + 8));
+            Console.Error.WriteLine($"llamasteer bench: {Path.GetFileName(model.Info.Path)}, {threads} thread(s), {settings.Runs} runs per row");
+            var report = new BenchRunner(model, settings, Console.Error).Run(ct);
+            var md = BenchOutput.Markdown(report);
+            Console.Out.WriteLine(md);
+            if (parse.GetValue(output) is { } o)
+            {
+                File.WriteAllText(o + ".json", BenchOutput.Json(report));
+                File.WriteAllText(o + ".md", md);
+                Console.Error.WriteLine($"wrote {o}.json and {o}.md");
+            }
+            return Task.FromResult(ErrorReporter.Ok);
+        }));
+        return command;
+    }
+}
