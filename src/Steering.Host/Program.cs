@@ -5,4 +5,6 @@ var root = new RootCommand("LlamaSteer: steer local GGUF models on llama.cpp wit
 root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(QuickstartCommand.Create());
 return await root.Parse(args).InvokeAsync();
