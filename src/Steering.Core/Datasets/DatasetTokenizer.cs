@@ -71,7 +71,7 @@ public static class DatasetTokenizer
             throw new DatasetFormatException(source, pair.LineNumber, $"{tokens.Length} tokens, at most {options.MaxTokens} fit ({side} side); shorten the pair or raise the limit.");
         if (kind == DatasetKind.Instruction) return new CaptureItem(tokens, tokens.Length - 1);
 
-        var start = CommonPrefixLength(TokenizeText(model, prefix, options.Chat), tokens);
+        var start = TokenizeText(model, prefix, options.Chat).AsSpan().CommonPrefixLength(tokens);
         if (start >= tokens.Length)
             throw new DatasetFormatException(source, pair.LineNumber, $"the {side} text adds no tokens after the prompt.");
         return new CaptureItem(tokens, start);
@@ -88,6 +88,4 @@ public static class DatasetTokenizer
             return tokens[1..];
         return tokens;
     }
-
-    internal static int CommonPrefixLength(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => a.CommonPrefixLength(b);
 }
