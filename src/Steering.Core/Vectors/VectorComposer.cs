@@ -100,7 +100,7 @@ public static class VectorComposer
         if (kept.Length == 0)
             throw new ArgumentException($"None of the layers {layers} is in any input (they have {LayerSet.Of(present)}).");
         if (layers is not null && layers.Layers.Where(l => !kept.Contains(l)).ToArray() is { Length: > 0 } absent)
-            warnings.Add($"Layers {LayerSet.Of(absent)} are in no input; the result has none there.");
+            warnings.Add($"No input has layer(s) {LayerSet.Of(absent)}; the result has none there.");
 
         var directions = new Dictionary<int, float[]>();
         var product = new float[embd];

@@ -55,7 +55,7 @@ public class VectorComposerTests
 
         Assert.That(result.Vector.Layers, Is.EqualTo(new[] { 2, 3 }));
         Assert.That(Values(result.Vector, 3), Is.EqualTo(Values(a, 3).Select(x => 2f * x).ToArray()));
-        Assert.That(result.Warnings, Has.One.Contains("Layers 6"));
+        Assert.That(result.Warnings, Has.One.Contains("layer(s) 6"));
         Assert.That(() => VectorComposer.Compose([(a, 1f)], LayerSet.Of([5, 6])), Throws.ArgumentException.With.Message.Contains("5-6"));
     }
 
