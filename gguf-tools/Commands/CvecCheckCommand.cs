@@ -60,15 +60,20 @@ internal static class CvecCheckCommand
             }
             var report = VectorFit.Check(vector, info.EmbeddingSize, info.LayerCount, info.Architecture, residual);
             allFit &= report.Fits;
-            output.WriteLine(report.Fits
-                ? $"{file}: fits (n_embd {vector.EmbeddingSize}, layers {LayerSet.Of(vector.Layers)})"
-                : $"{file}: does not fit{(report.Problems.Count > 0 ? ": " + string.Join("; ", report.Problems) : $" (layers {string.Join(",", report.Layers.Where(l => !l.Fits).Select(l => l.Layer))})")}");
+            output.WriteLine($"{file}: {Verdict(vector, report)}");
             foreach (var warning in report.Warnings)
                 output.WriteLine($"{file}: warning: {warning}");
             foreach (var layer in report.Layers)
                 output.WriteLine($"{file} layer {layer.Layer}: {Describe(layer)}");
         }
         return allFit ? ExitCodes.Success : ExitCodes.InvalidFile;
+    }
+
+    private static string Verdict(SteeringVector vector, VectorFitReport report)
+    {
+        if (report.Fits) return $"fits (n_embd {vector.EmbeddingSize}, layers {LayerSet.Of(vector.Layers)})";
+        if (report.Problems.Count > 0) return $"does not fit: {string.Join("; ", report.Problems)}";
+        return $"does not fit (layers {string.Join(",", report.Layers.Where(l => !l.Fits).Select(l => l.Layer))})";
     }
 
     private static string Describe(LayerFit layer)

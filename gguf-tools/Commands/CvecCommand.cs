@@ -39,6 +39,7 @@ internal static class CvecCommand
         {
             var path = parsed.GetValue(input)!;
             var f = VectorInput.ParseNumber(parsed.GetValue(factor)!, "--factor");
+            if (f == 0) throw new UsageException("--factor 0 gives a zero vector, which steers nothing.");
             var target = output.Resolve(parsed, [path]);
             return OutputOptions.Write(VectorComposer.Scale(ControlVectorFile.Read(path), f, path), target, parsed.InvocationConfiguration.Output);
         }));

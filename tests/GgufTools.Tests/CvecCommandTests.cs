@@ -241,6 +241,7 @@ public sealed class CvecCommandTests
             (["cvec", "compose", $"{happy}:1e40", "-o", output], $"gguf-tools: the weight of {happy} is '1e40', not a finite number"),
             (["cvec", "compose", $"{happy}:", "-o", output], $"gguf-tools: the weight of {happy} is empty"),
             (["cvec", "scale", happy, "--factor", "Infinity", "-o", output], "gguf-tools: --factor is 'Infinity', not a finite number"),
+            (["cvec", "scale", happy, "--factor", "0", "-o", output], "gguf-tools: --factor 0 gives a zero vector"),
             (["cvec", "compose", happy, "--layers", "4-2", "-o", output], "gguf-tools: --layers: Layer range '4-2'"),
             (["cvec", "scale", happy, "--factor", "2", "-o", happy], $"gguf-tools: the output {happy} is the input {happy}; write elsewhere, or pass --force"),
             (["cvec", "compose", PathOf("other.gguf"), $"{happy}:2", "-o", happy], $"gguf-tools: the output {happy} is the input {happy}"),

@@ -58,7 +58,7 @@ public static class VectorComposer
     {
         ArgumentNullException.ThrowIfNull(vector);
         if (!float.IsFinite(factor)) throw new ArgumentException($"The factor {Number(factor)} is not a finite number.");
-        if (factor == 0) throw new ArgumentException("A factor of 0 gives a zero vector, which steers nothing (and llama.cpp's loaders reject).");
+        if (factor == 0) throw new ArgumentException("A factor of 0 gives a zero vector, which steers nothing and would not be read back as a control vector.");
         var scaled = vector.Layers.ToDictionary(l => l, l =>
         {
             var d = new float[vector.EmbeddingSize];
@@ -118,7 +118,7 @@ public static class VectorComposer
             directions[layer] = sum;
         }
         if (directions.Values.All(d => d.All(v => v == 0)))
-            throw new ArgumentException("The terms cancel out: the result is zero on every layer, which steers nothing (and llama.cpp's loaders reject).");
+            throw new ArgumentException("The terms cancel out: the result is zero on every layer, which steers nothing and would not be read back as a control vector.");
 
         var formula = string.Join(" + ", terms.Select((t, i) => $"{Number(t.Weight)}*{names[i]}"));
         var provenance = new VectorProvenance
