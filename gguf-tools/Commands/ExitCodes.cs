@@ -8,6 +8,9 @@ internal static class ExitCodes
     /// <summary>The command line was wrong (System.CommandLine's own code for parse errors).</summary>
     public const int Usage = 1;
 
-    /// <summary>An input file is missing, unreadable or not valid GGUF.</summary>
+    /// <summary>
+    /// An input file is missing, unreadable or not valid GGUF (or not a valid control vector, or not one that
+    /// goes with the others or with the model), the model does not load, or the output cannot be written.
+    /// </summary>
     public const int InvalidFile = 2;
 }

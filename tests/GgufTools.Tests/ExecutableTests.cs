@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LlamaSteer.Testing;
+using LlamaSteer.Vectors;
 using NUnit.Framework;
 
 namespace LlamaSteer.GgufTools.Tests;
@@ -46,5 +47,29 @@ public sealed class ExecutableTests
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.Contain("argument").And.Contain("inspect"));
+    }
+
+    [Test]
+    public void Cvec_is_wired_into_the_executable_and_check_keeps_stderr_clean()
+    {
+        var folder = TestPaths.NewTempDirectory();
+        try
+        {
+            var path = Path.Combine(folder, "v.gguf");
+            ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [1] = Enumerable.Repeat(0.01f, 64).ToArray() }, "llama"), path);
+
+            var show = RunTool("cvec", "show", path);
+            var check = RunTool("cvec", "check", "--model", TestPaths.Model, path);
+
+            Assert.That(show.ExitCode, Is.Zero, show.Error);
+            Assert.That(show.Output, Does.Contain("n_embd"));
+            Assert.That(check.ExitCode, Is.Zero, check.Output + check.Error);
+            Assert.That(check.Output, Does.Contain($"{path}: fits"));
+            Assert.That(check.Error, Is.Empty, "llama.cpp's log stays off stderr");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
