@@ -3,8 +3,15 @@ using LlamaSteer.Errors;
 
 namespace LlamaSteer.Evaluation;
 
-/// <summary>A dataset's probe: the two words whose next-token log-probability difference measures the concept, and held-out prompts.</summary>
-public sealed record ConceptProbe(string Positive, string Negative, IReadOnlyList<string> Prompts);
+/// <summary>
+/// A dataset's probe: the two words whose next-token log-probability difference measures the concept,
+/// held-out prompts, and how well the dataset steers its model ("steers", "weak" or "none", as measured
+/// and recorded in vectors/README.md).
+/// </summary>
+public sealed record ConceptProbe(string Positive, string Negative, IReadOnlyList<string> Prompts, string Quality = "steers")
+{
+    public bool Steers => Quality == "steers";
+}
 
 /// <summary>Reads <c>vectors/datasets/probes.json</c>: dataset name → { positive, negative, prompts }.</summary>
 public static class ProbeCatalog
@@ -22,7 +29,8 @@ public static class ProbeCatalog
                 result[entry.Name] = new ConceptProbe(
                     e.GetProperty("positive").GetString()!,
                     e.GetProperty("negative").GetString()!,
-                    e.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray());
+                    e.GetProperty("prompts").EnumerateArray().Select(p => p.GetString()!).ToArray(),
+                    e.TryGetProperty("quality", out var q) ? q.GetString()! : "steers");
             }
             return result;
         }
