@@ -1,0 +1,65 @@
+namespace LlamaSteer.Steering;
+
+/// <summary>Which tokens of a sequence a term steers.</summary>
+public enum WindowKind { All, Prompt, Generated, Positions }
+
+/// <summary>
+/// The tokens a term applies to: the prompt's, the generated ones, both, or explicit position ranges
+/// [From, To) of the sequence.
+/// </summary>
+public sealed record TokenWindow(WindowKind Kind, IReadOnlyList<(int From, int To)>? Ranges = null)
+{
+    public static TokenWindow All { get; } = new(WindowKind.All);
+    public static TokenWindow Prompt { get; } = new(WindowKind.Prompt);
+    public static TokenWindow Generated { get; } = new(WindowKind.Generated);
+
+    /// <summary>Explicit position ranges [from, to).</summary>
+    public static TokenWindow At(params (int From, int To)[] ranges) => new(WindowKind.Positions, ranges);
+
+    /// <summary>Whether the token at <paramref name="position"/> of a sequence whose prompt has <paramref name="promptLength"/> tokens is in the window.</summary>
+    public bool Contains(int position, int promptLength) => Kind switch
+    {
+        WindowKind.All => true,
+        WindowKind.Prompt => position < promptLength,
+        WindowKind.Generated => position >= promptLength,
+        _ => Ranges!.Any(r => position >= r.From && position < r.To),
+    };
+
+    /// <exception cref="ArgumentException">Empty or inverted ranges, or ranges beyond the context.</exception>
+    public void Validate(int contextSize)
+    {
+        if (Kind != WindowKind.Positions) return;
+        if (Ranges is null || Ranges.Count == 0) throw new ArgumentException("A positions window needs at least one range.");
+        foreach (var (from, to) in Ranges)
+        {
+            if (from < 0 || to <= from) throw new ArgumentException($"Window range {from}-{to} is empty or inverted.");
+            if (from >= contextSize) throw new ArgumentException($"Window range {from}-{to} starts beyond the context of {contextSize} tokens.");
+        }
+    }
+
+    /// <summary>Parses "all", "prompt", "generated" or "positions:0-4,10-12".</summary>
+    public static TokenWindow Parse(string text)
+    {
+        var t = text.Trim().ToLowerInvariant();
+        if (t is "all" or "both") return All;
+        if (t == "prompt") return Prompt;
+        if (t == "generated") return Generated;
+        if (t.StartsWith("positions:", StringComparison.Ordinal))
+        {
+            var ranges = t["positions:".Length..].Split(',').Select(r =>
+            {
+                var parts = r.Split('-');
+                if (parts.Length is < 1 or > 2 || !int.TryParse(parts[0], out var a) || (parts.Length == 2 && !int.TryParse(parts[1], out _)))
+                    throw new ArgumentException($"'{text}' is not a window: use all, prompt, generated or positions:0-4,10-12.");
+                var b = parts.Length == 2 ? int.Parse(parts[1]) + 1 : a + 1;
+                return (a, b);
+            }).ToArray();
+            return At(ranges);
+        }
+        throw new ArgumentException($"'{text}' is not a window: use all, prompt, generated or positions:0-4,10-12.");
+    }
+
+    public override string ToString() => Kind == WindowKind.Positions
+        ? "positions:" + string.Join(",", Ranges!.Select(r => r.To == r.From + 1 ? $"{r.From}" : $"{r.From}-{r.To - 1}"))
+        : Kind.ToString().ToLowerInvariant();
+}
