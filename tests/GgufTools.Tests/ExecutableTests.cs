@@ -41,6 +41,35 @@ public sealed class ExecutableTests
     }
 
     [Test]
+    public void Synth_is_wired_into_the_executable()
+    {
+        var folder = TestPaths.NewTempDirectory();
+        try
+        {
+            var path = Path.Combine(folder, "model.gguf");
+            var (exitCode, output, error) = RunTool("synth", "--n-embd", "64", "--layers", "1", "--heads", "4", "--n-ff", "128", "--vocab", "512", "--type", "q8_0", "-o", path);
+
+            Assert.That(exitCode, Is.Zero, error);
+            Assert.That(output, Does.StartWith($"wrote {path} "));
+            Assert.That(File.Exists(path), Is.True);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test]
+    public void Synth_refuses_an_unknown_preset_with_exit_code_2()
+    {
+        var (exitCode, output, error) = RunTool("synth", "--preset", "nope", "-o", Path.Combine(Path.GetTempPath(), "never-written.gguf"));
+
+        Assert.That(exitCode, Is.EqualTo(2));
+        Assert.That(output, Is.Empty);
+        Assert.That(error.TrimEnd(), Does.Match("^gguf-tools: unknown --preset 'nope'; use [^\\n]+$"));
+    }
+
+    [Test]
     public void A_missing_argument_is_a_usage_error()
     {
         var (exitCode, _, error) = RunTool("inspect");

@@ -15,3 +15,6 @@ public sealed class DecodeException(string message, int code) : LlamaSteerExcept
     /// <summary>The return code of <c>llama_decode</c>.</summary>
     public int Code { get; } = code;
 }
+
+/// <summary>A synthetic model cannot be built as asked: a shape that does not divide, a type it cannot use, or an unusable tokenizer donor.</summary>
+public sealed class ModelSynthesisException(string message) : LlamaSteerException(message);

@@ -35,6 +35,9 @@ internal static unsafe partial class GgmlBaseNative
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_type_name")]
     public static partial byte* TypeName(int type);
 
+    [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_blck_size")]
+    public static partial long BlockSize(int type);
+
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_row_size")]
     public static partial nuint RowSize(int type, long ne);
 
