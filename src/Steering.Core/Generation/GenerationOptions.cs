@@ -20,8 +20,19 @@ public sealed record GenerationOptions
     /// <summary>Turn special-token text in the prompt into special tokens (chat templates need it).</summary>
     public bool ParseSpecialTokens { get; init; }
 
-    /// <summary>Vectors added to the residual stream for the whole generation (through llama.cpp's control vector).</summary>
+    /// <summary>Vectors added to the residual stream at every token (static adds; llama.cpp's control vector carries them).</summary>
     public IReadOnlyList<VectorTerm> Vectors { get; init; } = [];
+
+    /// <summary>A steering plan (operators, windows, contextual strength); its terms join <see cref="Vectors"/>.</summary>
+    public SteeringPlan? Plan { get; init; }
+
+    /// <summary><see cref="Vectors"/> as static-add terms followed by the <see cref="Plan"/>'s terms.</summary>
+    public SteeringPlan EffectivePlan()
+    {
+        if (Vectors.Count == 0) return Plan ?? SteeringPlan.None;
+        var terms = Vectors.Select(v => new SteeringTerm(v.Vector, v.Strength, v.Layers) { Name = v.Name });
+        return new SteeringPlan(terms.Concat(Plan?.Terms ?? []).ToList());
+    }
 
     public GenerationOptions Validate()
     {

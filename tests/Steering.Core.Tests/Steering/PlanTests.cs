@@ -1,0 +1,229 @@
+using System.Numerics.Tensors;
+using LlamaSteer.Capture;
+using LlamaSteer.Generation;
+using LlamaSteer.Inference;
+using LlamaSteer.Models;
+using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
+using LlamaSteer.Testing;
+using LlamaSteer.Vectors;
+
+namespace LlamaSteer.Core.Tests.Steering;
+
+/// <summary>Per-sequence plans through the evaluation callback: isolation, windows, operators, equivalence with llama.cpp's control vector.</summary>
+[TestFixture]
+public class PlanTests
+{
+    private LlamaModel _model = null!;
+    private SteeringVector _vector = null!;
+
+    [OneTimeSetUp]
+    public void Load()
+    {
+        _model = LlamaModel.Load(TestPaths.Model);
+        var rng = new Random(3);
+        _vector = new SteeringVector(_model.EmbeddingSize, Enumerable.Range(0, _model.LayerCount)
+            .ToDictionary(l => l, _ => Enumerable.Range(0, _model.EmbeddingSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()), "llama");
+    }
+
+    [OneTimeTearDown] public void Free() => _model.Dispose();
+
+    private InferenceContext Context(int sequences = 2) =>
+        _model.CreateContext(new ContextOptions { Threads = 1, MaxSequences = sequences, EnableGraphHooks = true, ContextSize = 256 });
+
+    private static float MaxDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var m = 0f;
+        for (var i = 0; i < a.Length; i++) m = Math.Max(m, Math.Abs(a[i] - b[i]));
+        return m;
+    }
+
+    private int[] Tokens(string s) => _model.Tokenize(s);
+
+    [Test]
+    public void UnsteeredSequenceInABatchWithASteeredOneMatchesAnUnsteeredRun()
+    {
+        var a = Tokens("Once upon a time, there was a");
+        var b = Tokens("Tim went to the park and saw a");
+        var plan = new SteeringPlan([new SteeringTerm(_vector, 4f, LayerSet.Range(0, 4))]);
+
+        using var ctx = Context();
+        using var lease = ctx.Acquire();
+        var batch = new TokenBatch();
+        var lastA = batch.AddSequence(a, 0, 0);
+        var lastB = batch.AddSequence(b, 0, 1);
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(plan, a.Length) });
+        lease.Decode(batch, hook);
+        var steeredA = lease.Logits(lastA).ToArray();
+        var mixedB = lease.Logits(lastB).ToArray();
+
+        lease.ClearMemory();
+        batch.Clear();
+        var aloneB = batch.AddSequence(b, 0, 0);
+        lease.Decode(batch);
+        var plainB = lease.Logits(aloneB).ToArray();
+        lease.ClearMemory();
+        batch.Clear();
+        var aloneA = batch.AddSequence(a, 0, 0);
+        lease.Decode(batch);
+        var plainA = lease.Logits(aloneA).ToArray();
+
+        Assert.That(MaxDiff(mixedB, plainB), Is.LessThan(1e-5f), "the unsteered sequence was affected by its neighbour's plan");
+        Assert.That(MaxDiff(steeredA, plainA), Is.GreaterThan(1e-2f), "the steered sequence was not steered");
+    }
+
+    /// <summary>Runs a plan and reads the layer's rows after the plan has been applied.</summary>
+    private sealed class ObservingHook(PlanHook plan, int layer) : IGraphHook
+    {
+        public float[] Rows = [];
+        private bool _planWants;
+
+        public bool Wants(in GraphTensor t)
+        {
+            _planWants = plan.Wants(t);
+            return _planWants || ResidualCaptureHook.LayerOf(t.NameBytes) == layer;
+        }
+
+        public bool OnComputed(in GraphTensor t)
+        {
+            if (plan.Wants(t)) plan.OnComputed(t);
+            if (ResidualCaptureHook.LayerOf(t.NameBytes) == layer)
+            {
+                Rows = new float[t.RowCount * t.RowLength];
+                t.ReadRows(0, (int)t.RowCount, Rows);
+            }
+            return true;
+        }
+    }
+
+    private float[] LayerRowsAfter(SteeringPlan plan, int[] tokens, int layer, int promptLength)
+    {
+        using var ctx = Context(1);
+        using var lease = ctx.Acquire();
+        var batch = new TokenBatch();
+        batch.AddSequence(tokens, 0, 0);
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(plan, promptLength) });
+        var observer = new ObservingHook(hook, layer);
+        lease.Decode(batch, observer);
+        return observer.Rows;
+    }
+
+    [Test]
+    public void AblateRemovesTheProjection()
+    {
+        var tokens = Tokens("Lily was happy and she played");
+        var plan = new SteeringPlan([new SteeringTerm(_vector, 0f, LayerSet.Of([2]), SteeringOperator.Ablate)]);
+        var rows = LayerRowsAfter(plan, tokens, 2, tokens.Length);
+        var unit = _vector.Direction(2).ToArray();
+        TensorPrimitives.Divide(unit, TensorPrimitives.Norm(unit), unit);
+        var plain = LayerRowsAfter(SteeringPlan.None, tokens, 2, tokens.Length);
+        for (var r = 0; r < tokens.Length; r++)
+        {
+            var h = rows.AsSpan(r * _model.EmbeddingSize, _model.EmbeddingSize);
+            Assert.That(Math.Abs(TensorPrimitives.Dot(h, unit)), Is.LessThan(1e-4f), $"row {r}");
+            Assert.That(Math.Abs(TensorPrimitives.Dot(plain.AsSpan(r * _model.EmbeddingSize, _model.EmbeddingSize), unit)), Is.GreaterThan(1e-3f), "nothing to remove: the test would be vacuous");
+        }
+    }
+
+    [TestCase(2.5f)]
+    [TestCase(-1f)]
+    public void ClampSetsTheProjection(float target)
+    {
+        var tokens = Tokens("Tim had a big red ball");
+        var plan = new SteeringPlan([new SteeringTerm(_vector, target, LayerSet.Of([3]), SteeringOperator.Clamp)]);
+        var rows = LayerRowsAfter(plan, tokens, 3, tokens.Length);
+        var unit = _vector.Direction(3).ToArray();
+        TensorPrimitives.Divide(unit, TensorPrimitives.Norm(unit), unit);
+        for (var r = 0; r < tokens.Length; r++)
+            Assert.That(TensorPrimitives.Dot(rows.AsSpan(r * _model.EmbeddingSize, _model.EmbeddingSize), unit), Is.EqualTo(target).Within(1e-4f), $"row {r}");
+    }
+
+    [Test]
+    public void PromptOnlyWindowAddsNothingAtGeneratedPositions()
+    {
+        var prompt = Tokens("Once upon a time, there was a little");
+        var next = _model.Tokenize("girl", addSpecial: false)[0];
+        var all = prompt.Append(next).ToArray(); // the last token plays the generated one
+        const int layer = 2;
+        var plan = new SteeringPlan([new SteeringTerm(_vector, 3f, LayerSet.Of([layer]), SteeringOperator.Add, TokenWindow.Prompt)]);
+        var steered = LayerRowsAfter(plan, all, layer, prompt.Length);
+        var plain = LayerRowsAfter(SteeringPlan.None, all, layer, prompt.Length);
+        var embd = _model.EmbeddingSize;
+        var generatedRow = prompt.Length;
+        Assert.That(MaxDiff(steered.AsSpan(generatedRow * embd, embd), plain.AsSpan(generatedRow * embd, embd)), Is.LessThan(1e-5f), "the generated token was steered at the steered layer");
+        Assert.That(MaxDiff(steered.AsSpan(0, embd), plain.AsSpan(0, embd)), Is.GreaterThan(1e-2f), "the prompt was not steered");
+        // A later layer legitimately differs at the generated token: it attends to the steered prompt.
+        var later = LayerRowsAfter(plan, all, layer + 1, prompt.Length);
+        var laterPlain = LayerRowsAfter(SteeringPlan.None, all, layer + 1, prompt.Length);
+        Assert.That(MaxDiff(later.AsSpan(generatedRow * embd, embd), laterPlain.AsSpan(generatedRow * embd, embd)), Is.GreaterThan(1e-4f));
+    }
+
+    [Test]
+    public void StaticAddsThroughTheCallbackEqualTheControlVector()
+    {
+        var tokens = Tokens("Once upon a time, there was a");
+        var layers = LayerSet.Range(1, 4);
+        var plan = new SteeringPlan([new SteeringTerm(_vector, 0.7f, layers), new SteeringTerm(_vector.Scale(-0.5f), 1f, LayerSet.Of([2]))]);
+        using var ctx = Context(1);
+        using var lease = ctx.Acquire();
+        var batch = new TokenBatch();
+        var last = batch.AddSequence(tokens, 0, 0);
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(plan, tokens.Length) });
+        lease.Decode(batch, hook);
+        var viaCallback = lease.Logits(last).ToArray();
+
+        lease.ClearMemory();
+        var buffer = ControlVectorAdapter.Build(plan.Terms.Select(t => new VectorTerm(t.Vector, t.Strength, t.Layers)).ToList(), _model.EmbeddingSize, _model.LayerCount);
+        lease.SetControlVector(buffer.Data, buffer.FirstLayer, buffer.LastLayer);
+        lease.Decode(batch);
+        var viaCvec = lease.Logits(last).ToArray();
+        lease.SetControlVector([], -1, -1);
+
+        Assert.That(plan.IsStaticAdd, Is.True);
+        Assert.That(MaxDiff(viaCallback, viaCvec), Is.LessThan(1e-5f));
+    }
+
+    [Test]
+    public void BatchedRequestsWithDifferentPlansEachMatchTheirSingleRun()
+    {
+        var greedy = new GenerationOptions { MaxTokens = 16, Sampling = SamplingOptions.Greedy };
+        var requests = new[]
+        {
+            new GenerationRequest("Once upon a time", greedy),
+            new GenerationRequest("Once upon a time", greedy with { Plan = new SteeringPlan([new SteeringTerm(_vector, 2f, LayerSet.Range(1, 3))]) }),
+            new GenerationRequest("Tim went to the park", greedy with { Plan = new SteeringPlan([new SteeringTerm(_vector, 1.5f, LayerSet.Of([0]), SteeringOperator.Add, TokenWindow.Generated)]) }),
+            new GenerationRequest("The little dog", greedy with { Plan = new SteeringPlan([new SteeringTerm(_vector, 0f, LayerSet.Of([2]), SteeringOperator.Ablate)]), MaxTokens = 7 }),
+        };
+        using var ctx = Context(4);
+        var batched = new BatchedGenerator(ctx).Generate(requests);
+        var gen = new TextGenerator(ctx);
+        for (var i = 0; i < requests.Length; i++)
+            Assert.That(batched[i].Text, Is.EqualTo(gen.Generate(requests[i].Prompt, requests[i].Options).Text), $"request {i}");
+        Assert.That(batched[1].Text, Is.Not.EqualTo(batched[0].Text), "the plan changed nothing");
+        Assert.That(batched[3].Tokens, Has.Count.EqualTo(7));
+    }
+
+    [Test]
+    public void InvalidPlansAreRefusedBeforeDecoding()
+    {
+        using var ctx = Context(1);
+        var gen = new TextGenerator(ctx);
+        var o = new GenerationOptions { MaxTokens = 4, Sampling = SamplingOptions.Greedy };
+        string Fails(SteeringPlan p) => Assert.Throws<ArgumentException>(() => gen.Generate("Once", o with { Plan = p }))!.Message;
+        Assert.Multiple(() =>
+        {
+            Assert.That(Fails(new([new SteeringTerm(_vector, float.NaN)])), Does.Contain("not a finite number"));
+            Assert.That(Fails(new([new SteeringTerm(_vector, 1f, LayerSet.Of([9]))])), Does.Contain("outside the model"));
+            Assert.That(Fails(new([new SteeringTerm(_vector, 1f, null, SteeringOperator.Add, TokenWindow.At((300, 310)))])), Does.Contain("beyond the context"));
+            Assert.That(Fails(new([new SteeringTerm(_vector, 1f, LayerSet.Of([2])), new SteeringTerm(_vector, 1f, LayerSet.Of([2]), SteeringOperator.Clamp)])), Does.Contain("Conflicting terms"));
+            var other = new SteeringVector(32, new Dictionary<int, float[]> { [1] = new float[32] });
+            Assert.That(Fails(new([new SteeringTerm(other, 1f)])), Does.Contain("another model"));
+        });
+        using var plain = _model.CreateContext(new ContextOptions { Threads = 1 });
+        Assert.That(Assert.Throws<ArgumentException>(() => new TextGenerator(plain).Generate("Once", o with { Plan = new([new SteeringTerm(_vector, 1f, LayerSet.Of([2]), SteeringOperator.Ablate)]) }))!.Message,
+            Does.Contain("EnableGraphHooks"));
+    }
+}
