@@ -7,9 +7,9 @@ namespace LlamaSteer.Native.SafeHandles;
 /// Owns a <c>llama_batch</c> made by <c>llama_batch_init</c>. The struct itself lives in native
 /// memory so its arrays are freed exactly once, by <c>llama_batch_free</c>.
 /// </summary>
-public sealed unsafe class SafeLlamaBatchHandle : SafeHandle
+public sealed unsafe class SafeLlamaBatchHandle : OwnedHandle
 {
-    private SafeLlamaBatchHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+    private SafeLlamaBatchHandle() { }
 
     /// <summary>Allocates a batch for up to <paramref name="capacity"/> tokens, each in up to <paramref name="maxSequencesPerToken"/> sequences.</summary>
     public static SafeLlamaBatchHandle Create(int capacity, int maxSequencesPerToken)
@@ -26,8 +26,7 @@ public sealed unsafe class SafeLlamaBatchHandle : SafeHandle
     {
         get
         {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return (LlamaBatch*)handle;
+            return (LlamaBatch*)Live;
         }
     }
 
@@ -50,21 +49,6 @@ public sealed unsafe class SafeLlamaBatchHandle : SafeHandle
         b->NTokens = i + 1;
     }
 
-    private volatile bool _disposed;
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    /// <summary>
-    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
-    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
-    /// </summary>
-    public bool IsDisposed => _disposed || IsClosed;
-
-    protected override void Dispose(bool disposing)
-    {
-        _disposed = true;
-        base.Dispose(disposing);
-    }
 
     protected override bool ReleaseHandle()
     {

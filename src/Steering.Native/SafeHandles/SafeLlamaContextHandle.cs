@@ -9,12 +9,12 @@ namespace LlamaSteer.Native.SafeHandles;
 /// Not thread-safe: llama.cpp contexts must be used by one thread at a time; the engine's
 /// InferenceContext serialises access.
 /// </summary>
-public sealed unsafe class SafeLlamaContextHandle : SafeHandle
+public sealed unsafe class SafeLlamaContextHandle : OwnedHandle
 {
     private readonly SafeLlamaModelHandle? _model;
     private readonly int _vocabSize;
 
-    private SafeLlamaContextHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+    private SafeLlamaContextHandle() { }
 
     internal SafeLlamaContextHandle(IntPtr handle, SafeLlamaModelHandle model) : this()
     {
@@ -25,21 +25,6 @@ public sealed unsafe class SafeLlamaContextHandle : SafeHandle
         SetHandle(handle);
     }
 
-    private volatile bool _disposed;
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    /// <summary>
-    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
-    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
-    /// </summary>
-    public bool IsDisposed => _disposed || IsClosed;
-
-    protected override void Dispose(bool disposing)
-    {
-        _disposed = true;
-        base.Dispose(disposing);
-    }
 
     protected override bool ReleaseHandle()
     {
@@ -48,14 +33,7 @@ public sealed unsafe class SafeLlamaContextHandle : SafeHandle
         return true;
     }
 
-    private IntPtr Raw
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return handle;
-        }
-    }
+    private IntPtr Raw => Live;
 
     public int ContextSize => (int)LlamaNative.NCtx(Raw);
     public int BatchSize => (int)LlamaNative.NBatch(Raw);

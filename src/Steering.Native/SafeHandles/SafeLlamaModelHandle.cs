@@ -9,27 +9,12 @@ namespace LlamaSteer.Native.SafeHandles;
 /// Owns a <c>llama_model</c>. Contexts add a reference, so the model outlives them. The model is
 /// read-only after load: its members may be called from several threads at once.
 /// </summary>
-public sealed unsafe class SafeLlamaModelHandle : SafeHandle
+public sealed unsafe class SafeLlamaModelHandle : OwnedHandle
 {
     private IntPtr _vocab;
 
-    private SafeLlamaModelHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+    private SafeLlamaModelHandle() { }
 
-    private volatile bool _disposed;
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    /// <summary>
-    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
-    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
-    /// </summary>
-    public bool IsDisposed => _disposed || IsClosed;
-
-    protected override void Dispose(bool disposing)
-    {
-        _disposed = true;
-        base.Dispose(disposing);
-    }
 
     /// <summary>Loads a GGUF model. The caller has validated the file (see LlamaSteer.Models.ModelFileCheck).</summary>
     /// <param name="progress">Called with 0..1; return false to cancel the load.</param>
@@ -84,23 +69,9 @@ public sealed unsafe class SafeLlamaModelHandle : SafeHandle
         return true;
     }
 
-    private IntPtr Raw
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return handle;
-        }
-    }
+    private IntPtr Raw => Live;
 
-    private IntPtr Vocab
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return _vocab;
-        }
-    }
+    private IntPtr Vocab => Live == IntPtr.Zero ? IntPtr.Zero : _vocab;
 
     public int EmbeddingSize => LlamaNative.ModelNEmbd(Raw);
     public int LayerCount => LlamaNative.ModelNLayer(Raw);

@@ -8,25 +8,10 @@ namespace LlamaSteer.Native.SafeHandles;
 /// Owns a llama.cpp sampler chain. Samplers added to the chain are owned by it. Not thread-safe;
 /// a chain carries state (RNG, penalty history) for one sequence.
 /// </summary>
-public sealed unsafe class SafeLlamaSamplerHandle : SafeHandle
+public sealed unsafe class SafeLlamaSamplerHandle : OwnedHandle
 {
-    private SafeLlamaSamplerHandle() : base(IntPtr.Zero, ownsHandle: true) { }
+    private SafeLlamaSamplerHandle() { }
 
-    private volatile bool _disposed;
-
-    public override bool IsInvalid => handle == IntPtr.Zero;
-
-    /// <summary>
-    /// True once Dispose was called, even while dependents (contexts) still hold a reference and the
-    /// native object is not freed yet; <see cref="SafeHandle.IsClosed"/> only turns true at the free.
-    /// </summary>
-    public bool IsDisposed => _disposed || IsClosed;
-
-    protected override void Dispose(bool disposing)
-    {
-        _disposed = true;
-        base.Dispose(disposing);
-    }
 
     /// <summary>Creates an empty chain.</summary>
     public static SafeLlamaSamplerHandle CreateChain()
@@ -45,14 +30,7 @@ public sealed unsafe class SafeLlamaSamplerHandle : SafeHandle
         return true;
     }
 
-    private IntPtr Raw
-    {
-        get
-        {
-            ObjectDisposedException.ThrowIf(IsDisposed, this);
-            return handle;
-        }
-    }
+    private IntPtr Raw => Live;
 
     private void Add(IntPtr sampler)
     {
