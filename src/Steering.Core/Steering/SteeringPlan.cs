@@ -44,12 +44,17 @@ public sealed class SteeringPlan
             if (t.Operator != SteeringOperator.Add && t.EffectiveLayers.Any(l => t.Vector.Norm(l) == 0))
                 throw new ArgumentException($"{t.Label} has a zero direction; it cannot be ablated or clamped.");
         }
-        var conflicts = Terms
-            .SelectMany(t => t.EffectiveLayers.Select(l => (t.Vector, Layer: l, t.Operator, t.Label)))
-            .GroupBy(x => (x.Vector, x.Layer))
-            .FirstOrDefault(g => g.Select(x => x.Operator).Distinct().Count() > 1);
-        if (conflicts is not null)
-            throw new ArgumentException($"Conflicting terms: {conflicts.First().Label} is used on layer {conflicts.Key.Layer} with operators {string.Join(" and ", conflicts.Select(x => x.Operator).Distinct())}.");
+        // The same vector (the same object, or the same directions read twice) on one layer with two operators
+        // has no defined order of effect.
+        for (var i = 0; i < Terms.Count; i++)
+            for (var j = i + 1; j < Terms.Count; j++)
+            {
+                var (a, b) = (Terms[i], Terms[j]);
+                if (a.Operator == b.Operator || !a.Vector.SameDirections(b.Vector)) continue;
+                var shared = a.EffectiveLayers.Intersect(b.EffectiveLayers).ToArray();
+                if (shared.Length > 0)
+                    throw new ArgumentException($"Conflicting terms: {a.Label} is used on layer {shared[0]} with operators {a.Operator} and {b.Operator}.");
+            }
         return this;
     }
 }

@@ -49,6 +49,13 @@ public sealed class SteeringVector
     /// <summary>L2 norm of the direction at a layer.</summary>
     public float Norm(int layer) => System.Numerics.Tensors.TensorPrimitives.Norm(Direction(layer));
 
+    /// <summary>Whether both vectors hold exactly the same directions (e.g. the same file read twice).</summary>
+    public bool SameDirections(SteeringVector other) =>
+        ReferenceEquals(this, other)
+        || (other.EmbeddingSize == EmbeddingSize
+            && other._directions.Keys.SequenceEqual(_directions.Keys)
+            && _directions.All(p => p.Value.AsSpan().SequenceEqual(other._directions[p.Key])));
+
     /// <summary>A copy keeping only the given layers (those it has).</summary>
     public SteeringVector Restrict(IEnumerable<int> layers)
     {

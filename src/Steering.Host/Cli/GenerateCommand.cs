@@ -53,8 +53,10 @@ internal static class GenerateCommand
             if (text.Length == 0) throw new ArgumentException("The prompt is empty.");
 
             using var model = common.LoadModel(parse, ct);
-            options = options with { Vectors = vectors.Load(parse, model) };
-            await using var ctx = model.CreateContext(common.ContextOptions(parse, parse.GetValue(context)));
+            var contextSize = parse.GetValue(context);
+            var plan = vectors.LoadPlan(parse, model, contextSize ?? model.Info.TrainedContextLength);
+            options = options with { Plan = plan };
+            await using var ctx = model.CreateContext(common.ContextOptions(parse, contextSize, hooks: !plan.IsStaticAdd));
             if (parse.GetValue(chat))
             {
                 var messages = new List<ChatMessage>();

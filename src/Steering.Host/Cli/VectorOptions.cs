@@ -22,22 +22,56 @@ internal sealed class VectorOptions
         Description = "Layers every --vector steers unless it names its own (e.g. 1-4; default: all layers in the file)",
     };
 
+    public Option<string[]> Ablate { get; } = new("--ablate")
+    {
+        Description = "Remove the component along a vector's direction: FILE[@LAYERS] (repeatable)",
+    };
+
+    public Option<string[]> Clamp { get; } = new("--clamp")
+    {
+        Description = "Set the projection on a vector's unit direction to a value: FILE:TARGET[@LAYERS] (repeatable)",
+    };
+
+    public Option<string> Window { get; } = new("--window")
+    {
+        Description = "Tokens the vectors steer: all, prompt, generated, or positions:0-4,10-12",
+        DefaultValueFactory = _ => "all",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Vectors);
         command.Options.Add(Layers);
+        command.Options.Add(Ablate);
+        command.Options.Add(Clamp);
+        command.Options.Add(Window);
     }
 
-    /// <summary>Reads and checks every vector against the model before anything is decoded.</summary>
-    /// <exception cref="ArgumentException">Bad syntax, a NaN strength, or layers outside the model.</exception>
-    /// <exception cref="ControlVectorFormatException">A bad or foreign vector file.</exception>
-    public IReadOnlyList<VectorTerm> Load(ParseResult parse, LlamaModel model)
+    /// <summary>
+    /// All steering options as one plan. Plain --vector adds on every token stay static adds (llama.cpp's
+    /// control vector); a window, --ablate or --clamp make the plan run in the evaluation callback.
+    /// </summary>
+    public SteeringPlan LoadPlan(ParseResult parse, LlamaModel model, int contextSize)
     {
-        var specs = parse.GetValue(Vectors) ?? [];
+        var window = TokenWindow.Parse(parse.GetValue(Window)!);
         var shared = parse.GetValue(Layers) is { } l ? LayerSet.Parse(l, model.LayerCount) : null;
-        var terms = specs.Select(s => Parse(s, model, shared)).ToList();
-        ControlVectorAdapter.Build(terms, model.EmbeddingSize, model.LayerCount); // validates the combination
-        return terms;
+        var terms = new List<SteeringTerm>();
+        foreach (var spec in parse.GetValue(Vectors) ?? [])
+        {
+            var t = Parse(spec, model, shared);
+            terms.Add(new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Add, window) { Name = t.Name });
+        }
+        foreach (var spec in parse.GetValue(Ablate) ?? [])
+        {
+            var t = Parse(spec, model, shared);
+            terms.Add(new SteeringTerm(t.Vector, 0f, t.Layers, SteeringOperator.Ablate, window) { Name = t.Name });
+        }
+        foreach (var spec in parse.GetValue(Clamp) ?? [])
+        {
+            var t = Parse(spec, model, shared);
+            terms.Add(new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Clamp, window) { Name = t.Name });
+        }
+        return new SteeringPlan(terms).Validate(model.EmbeddingSize, model.LayerCount, contextSize);
     }
 
     internal static VectorTerm Parse(string spec, LlamaModel model, LayerSet? sharedLayers)

@@ -75,6 +75,35 @@ public class SteeringVerbTests
     }
 
     [Test]
+    public void PlansFromTheCommandLine()
+    {
+        var vec = Path.Combine(_dir, "mood.gguf");
+        Assert.That(CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "-o", vec]).ExitCode, Is.Zero);
+        CliRunner.Result Gen(params string[] extra) =>
+            CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", .. extra]);
+        var all = Gen("--vector", vec + ":3");
+        var promptOnly = Gen("--vector", vec + ":3", "--window", "prompt");
+        var generatedOnly = Gen("--vector", vec + ":3", "--window", "generated");
+        var ablated = Gen("--ablate", vec + "@3-4");
+        var clamped = Gen("--clamp", vec + ":4@4");
+        foreach (var r in new[] { all, promptOnly, generatedOnly, ablated, clamped }) Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        Assert.That(new[] { all.Stdout, promptOnly.Stdout, generatedOnly.Stdout }.Distinct().Count(), Is.EqualTo(3), "windows change what is steered");
+
+        var missing = Gen("--vector", Path.Combine(_dir, "nope.gguf"));
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.Stderr, Does.Contain("nope.gguf: no such file"));
+        var badWindow = Gen("--vector", vec, "--window", "sometimes");
+        Assert.That(badWindow.ExitCode, Is.EqualTo(2));
+        Assert.That(badWindow.Stderr, Does.Contain("is not a window"));
+        var farWindow = Gen("--vector", vec, "--window", "positions:5000-5010");
+        Assert.That(farWindow.ExitCode, Is.EqualTo(2));
+        Assert.That(farWindow.Stderr, Does.Contain("beyond the context"));
+        var conflict = Gen("--vector", vec + "@2", "--clamp", vec + ":1@2");
+        Assert.That(conflict.ExitCode, Is.EqualTo(2));
+        Assert.That(conflict.Stderr, Does.Contain("Conflicting terms"));
+    }
+
+    [Test]
     public void QuickstartTrainsWritesAndShowsAMonotoneEffect()
     {
         var outPath = Path.Combine(_dir, "q.gguf");
