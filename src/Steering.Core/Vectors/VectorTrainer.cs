@@ -17,10 +17,13 @@ public sealed record TrainingOptions
     public LayerSet? Layers { get; init; }
 
     public int? Threads { get; init; }
+
+    /// <summary>Activation cache file: reused when it holds this exact capture, written otherwise.</summary>
+    public string? CachePath { get; init; }
 }
 
 /// <summary>A trained vector with its per-layer calibration and the cost of the pass.</summary>
-public sealed record TrainingReport(SteeringVector Vector, IReadOnlyList<LayerDirection> Layers, int Pairs, long Tokens, TimeSpan CaptureTime)
+public sealed record TrainingReport(SteeringVector Vector, IReadOnlyList<LayerDirection> Layers, int Pairs, long Tokens, TimeSpan CaptureTime, bool FromCache = false)
 {
     public double TokensPerSecond => CaptureTime > TimeSpan.Zero ? Tokens / CaptureTime.TotalSeconds : 0;
 }
@@ -48,11 +51,18 @@ public static class VectorTrainer
         var layers = options.Layers ?? LayerSet.Range(1, model.LayerCount - 1);
         layers.CheckAgainst(model.LayerCount);
 
-        var longest = positives.Concat(negatives).Max(i => i.Tokens.Length);
-        using var capturer = new ActivationCapturer(model, options.Threads, maxTokensPerDecode: Math.Max(512, longest));
         var all = positives.Concat(negatives).ToArray();
         var watch = Stopwatch.StartNew();
-        var captured = capturer.Capture(all, layers, options.Positions, progress, cancellationToken);
+        var key = options.CachePath is null ? null : ActivationCache.Key(all, model.Info.Path, options.Positions, layers);
+        var captured = options.CachePath is null ? null : ActivationCache.TryLoad(options.CachePath, key!);
+        var fromCache = captured is not null;
+        if (captured is null)
+        {
+            var longest = all.Max(i => i.Tokens.Length);
+            using var capturer = new ActivationCapturer(model, options.Threads, maxTokensPerDecode: Math.Max(512, longest));
+            captured = capturer.Capture(all, layers, options.Positions, progress, cancellationToken);
+            if (options.CachePath is not null) ActivationCache.Save(captured, key!, options.CachePath);
+        }
         watch.Stop();
 
         var (pos, neg) = Split(captured, positives.Count);
@@ -68,7 +78,7 @@ public static class VectorTrainer
                 ModelEmbeddingSize = model.EmbeddingSize,
                 Calibration = directions.ToDictionary(d => d.Layer, d => d.Calibration),
             });
-        return new TrainingReport(vector, directions, positives.Count, all.Sum(i => (long)i.Tokens.Length), watch.Elapsed);
+        return new TrainingReport(vector, directions, positives.Count, all.Sum(i => (long)i.Tokens.Length), watch.Elapsed, fromCache);
     }
 
     /// <summary>Splits rows of samples [0, n) from rows of samples [n, 2n).</summary>

@@ -25,9 +25,10 @@ internal static class TrainCommand
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in chat template name when the model has none" };
         var output = new Option<string>("--output", "-o") { Description = "Control-vector file to write", Required = true };
         var force = new Option<bool>("--force") { Description = "Overwrite an existing output file" };
+        var cache = new Option<string?>("--cache") { Description = "Activation cache (GGUF): reused when it holds this exact capture, so other methods skip the pass over the dataset" };
         var command = new Command("train", "Extract a steering vector from contrastive pairs and write a llama.cpp control-vector file");
         common.AddTo(command);
-        foreach (var o in new Option[] { dataset, instruction, prompts, method, layers, positions, scaling, chat, chatTemplate, output, force }) command.Options.Add(o);
+        foreach (var o in new Option[] { dataset, instruction, prompts, method, layers, positions, scaling, chat, chatTemplate, output, force, cache }) command.Options.Add(o);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
@@ -40,6 +41,7 @@ internal static class TrainCommand
                 Positions = ParsePositions(parse.GetValue(positions)!),
                 Scaling = ParseScaling(parse.GetValue(scaling)!),
                 Threads = parse.GetValue(common.Threads),
+                CachePath = parse.GetValue(cache),
             };
             var data = LoadDataset(parse.GetValue(dataset), parse.GetValue(instruction), parse.GetValue(prompts));
 
@@ -51,7 +53,9 @@ internal static class TrainCommand
             var report = RunWithProgress(model, tokenized, options, data, ct);
             ControlVectorFile.Write(report.Vector, outPath);
             PrintSummary(report);
-            Console.Error.WriteLine($"wrote {outPath} ({report.Tokens} tokens captured at {report.TokensPerSecond:F0} tok/s)");
+            Console.Error.WriteLine(report.FromCache
+                ? $"wrote {outPath} (activations from the cache {parse.GetValue(cache)})"
+                : $"wrote {outPath} ({report.Tokens} tokens captured at {report.TokensPerSecond:F0} tok/s)");
             return Task.FromResult(ErrorReporter.Ok);
         }));
         return command;

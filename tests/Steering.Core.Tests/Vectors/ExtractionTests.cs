@@ -87,6 +87,34 @@ public class ExtractionTests
     }
 
     [Test]
+    public void ActivationCacheServesLaterMethodsWithTheSameNumbers()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        try
+        {
+            var cache = Path.Combine(dir, "acts.gguf");
+            TrainingReport Run(ExtractionMethod m, string? path) => VectorTrainer.Train(_model, _pos, _neg,
+                new TrainingOptions { Method = m, Layers = LayerSet.Range(1, 4), Threads = 1, CachePath = path }, new VectorProvenance());
+            var first = Run(ExtractionMethod.Mean, cache);
+            Assert.That(first.FromCache, Is.False);
+            Assert.That(File.Exists(cache));
+            var second = Run(ExtractionMethod.PcaDiff, cache);
+            Assert.That(second.FromCache, Is.True);
+            var direct = Run(ExtractionMethod.PcaDiff, null);
+            foreach (var l in direct.Vector.Layers)
+                Assert.That(second.Vector.Direction(l).ToArray(), Is.EqualTo(direct.Vector.Direction(l).ToArray()).Within(1e-5f));
+            // Other samples do not hit the cache.
+            var other = VectorTrainer.Train(_model, _pos.Take(4).ToArray(), _neg.Take(4).ToArray(),
+                new TrainingOptions { Layers = LayerSet.Range(1, 4), Threads = 1, CachePath = cache }, new VectorProvenance());
+            Assert.That(other.FromCache, Is.False);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
     public void UnknownMethodNameListsTheKnownOnes() =>
         Assert.That(Assert.Throws<ArgumentException>(() => ExtractionMethodNames.Parse("svd"))!.Message, Does.Contain("mean, mean-centred, pca-diff, pca-center, probe"));
 }
