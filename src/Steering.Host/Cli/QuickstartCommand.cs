@@ -59,6 +59,8 @@ internal static class QuickstartCommand
             o.WriteLine($"3. Effect on {probe.Prompts.Count} held-out prompts: mean log p(\"{probe.Positive.Trim()}\") - log p(\"{probe.Negative.Trim()}\") of the next token");
             o.WriteLine("   strength  " + string.Join("  ", strengths.Select(s => s.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture).PadLeft(6))));
             o.WriteLine("   log-odds  " + string.Join("  ", effect.Select(e => e.MeanLogProbDifference.ToString("+0.00;-0.00", CultureInfo.InvariantCulture).PadLeft(6))));
+            if (!probe.Steers)
+                o.WriteLine($"   note: {data.Name} is recorded as '{probe.Quality}' on stories260K (vectors/README.md): expect a small or no effect.");
 
             o.WriteLine("4. Greedy generations, unsteered and steered:");
             using var ctx = model.CreateContext(common.ContextOptions(parse));
