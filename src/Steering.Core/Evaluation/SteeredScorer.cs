@@ -24,8 +24,13 @@ public delegate void LogitsVisitor(int sequence, int position, ReadOnlySpan<floa
 /// </summary>
 public sealed class SteeredScorer(LlamaModel model, int? threads = null)
 {
-    /// <summary>Most tokens held in the KV cache at once; more sequences run in further waves.</summary>
-    public int MaxContextTokens { get; init; } = 8192;
+    /// <summary>
+    /// Most tokens held in the KV cache at once; more sequences run in further waves. The cache is shared
+    /// (unified) by the sequences of a wave and every token attends over all of its cells (masked to its own
+    /// sequence), so the attention cost grows with the wave: small models, where attention dominates,
+    /// want small waves.
+    /// </summary>
+    public int MaxContextTokens { get; init; } = 2048;
 
     /// <summary>Most tokens per decode.</summary>
     public int BatchSize { get; init; } = 512;
