@@ -1,0 +1,159 @@
+using LlamaSteer.Generation;
+using LlamaSteer.Inference;
+using LlamaSteer.Models;
+using LlamaSteer.Steering;
+
+namespace LlamaSteer.Evaluation;
+
+/// <summary>
+/// Evaluates steering vectors over layers x strengths (x vectors): for every cell, the probe's next-token
+/// log-odds shift, the keyword rate in sampled generations, the fluency cost (perplexity of a neutral
+/// text under the steering, and of the steered generations under the unsteered model) and IFEval-style
+/// check pass rates; then recommends the cell with the largest effect whose fluency cost stays under
+/// the bound. Every measurement decodes all cells together, one sequence per (cell, prompt, sample),
+/// each with its own plan: <see cref="SteeredScorer"/> for log-probabilities, <see cref="BatchedGenerator"/>
+/// for generations. Not thread-safe (creates and holds its own contexts).
+/// </summary>
+public static class SteeringSweep
+{
+    /// <exception cref="ArgumentException">Invalid settings (checked before anything is decoded).</exception>
+    public static SweepReport Run(LlamaModel model, SweepSettings settings, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate(model.EmbeddingSize, model.LayerCount);
+        var keywords = new Keywords(settings.Keywords);
+        var cells = (from c in settings.Candidates
+                     from row in settings.LayerRows
+                     from s in settings.Strengths
+                     select (Candidate: c, Row: row, Strength: s)).ToList();
+        // Setting 0 is the unsteered model; setting i > 0 is cell i - 1.
+        var plans = new List<SteeringPlan> { SteeringPlan.None };
+        plans.AddRange(cells.Select(c => SweepSettings.Plan(c.Candidate, c.Row, c.Strength)));
+        var prompts = settings.Prompts.Select(p => Tokenize(model, p, settings.ParseSpecialTokens)).ToArray();
+        var neutral = settings.NeutralText is { } text ? model.Tokenize(text) : null;
+        if (neutral is { Length: < 2 }) throw new ArgumentException("The neutral text has fewer than two tokens; perplexity needs at least two.");
+        var scorer = new SteeredScorer(model, settings.Threads);
+
+        double[]? logOdds = null;
+        if (settings.Probe is { } probe)
+        {
+            progress?.Report($"probe log-odds: {plans.Count} settings x {prompts.Length} prompts");
+            var sequences = plans.SelectMany(p => prompts.Select(t => (t, p))).ToList();
+            var per = scorer.LogProbDifferences(sequences, probe, cancellationToken);
+            logOdds = plans.Select((_, i) => per.Skip(i * prompts.Length).Take(prompts.Length).Average()).ToArray();
+        }
+
+        IReadOnlyList<PerplexityResult>? neutralPpl = null;
+        if (neutral is not null)
+        {
+            progress?.Report($"neutral-text perplexity: {plans.Count} settings x {neutral.Length} tokens");
+            neutralPpl = scorer.NextTokenLogProbs(plans.Select(p => new ScoredSequence(neutral, p)).ToList(), cancellationToken)
+                .Select(lp => PerplexityResult.Pool([lp])!).ToArray();
+        }
+
+        progress?.Report($"generations: {plans.Count} settings x {prompts.Length} prompts x {settings.Samples} samples, {settings.MaxTokens} tokens each");
+        var generations = Generate(model, settings, plans, prompts, cancellationToken);
+
+        progress?.Report("perplexity of the generations under the unsteered model");
+        var genSequences = new List<ScoredSequence>();
+        var genOwner = new List<int>();
+        for (var i = 0; i < plans.Count; i++)
+            foreach (var g in generations[i].Where(g => g.Tokens.Count > 0))
+            {
+                genSequences.Add(new ScoredSequence([.. prompts[g.Prompt], .. g.Tokens], SteeringPlan.None, prompts[g.Prompt].Length));
+                genOwner.Add(i);
+            }
+        var genLogProbs = scorer.NextTokenLogProbs(genSequences, cancellationToken);
+        var genPpl = plans.Select((_, i) => PerplexityResult.Pool(genLogProbs.Where((_, k) => genOwner[k] == i))).ToArray();
+
+        var metrics = plans.Select((_, i) =>
+        {
+            var texts = generations[i];
+            return new SweepMetrics(
+                logOdds?[i],
+                logOdds is null ? null : logOdds[i] - logOdds[0],
+                keywords.Words.Count == 0 ? null : texts.Count(g => keywords.AnyIn(g.Text)) / (double)texts.Count,
+                keywords.Words.Count == 0 ? null : texts.Average(g => keywords.Count(g.Text)),
+                neutralPpl?[i].Value,
+                neutralPpl is null ? null : neutralPpl[i].Value / neutralPpl[0].Value,
+                genPpl[i]?.Value,
+                settings.Checks.ToDictionary(c => c.Name, c => texts.Count(g => c.Passes(g.Text)) / (double)texts.Count),
+                texts.Select(g => new SweepGeneration(g.Prompt, g.Seed, g.Text)).ToArray());
+        }).ToArray();
+
+        var sweepCells = cells.Select((c, i) => new SweepCell(c.Candidate.Name, c.Row.ToString(), c.Strength, metrics[i + 1])).ToArray();
+        var measure = SweepRecommender.Measure(settings);
+        var (recommendation, advice) = SweepRecommender.Recommend(metrics[0], sweepCells, settings, measure);
+        return new SweepReport(
+            Path.GetFileName(model.Info.Path),
+            settings.Candidates.Select(c => c.Name).ToArray(),
+            settings.LayerRows.Select(r => r.ToString()).ToArray(),
+            settings.Strengths,
+            settings.Prompts,
+            settings.Probe?.PositiveWord,
+            settings.Probe?.NegativeWord,
+            keywords.Words,
+            settings.Checks.Select(c => c.Name).ToArray(),
+            SweepRecommender.Describe(measure),
+            settings.MaxPerplexityRatio,
+            settings.MaxTokens,
+            settings.Samples,
+            settings.Sampling.Temperature,
+            settings.Seed,
+            metrics[0],
+            sweepCells,
+            recommendation,
+            advice);
+    }
+
+    private sealed record Generated(int Prompt, uint Seed, string Text, IReadOnlyList<int> Tokens);
+
+    /// <summary>Every (setting, prompt, sample) as one request of a batched generation; returns per setting its generations.</summary>
+    private static List<Generated>[] Generate(LlamaModel model, SweepSettings settings, List<SteeringPlan> plans, int[][] prompts, CancellationToken ct)
+    {
+        var requests = new List<(int Setting, int Prompt, uint Seed, GenerationRequest Request)>();
+        for (var i = 0; i < plans.Count; i++)
+            for (var p = 0; p < prompts.Length; p++)
+                for (var k = 0; k < settings.Samples; k++)
+                {
+                    var seed = settings.Seed + (uint)(p * settings.Samples + k);
+                    var options = new GenerationOptions
+                    {
+                        MaxTokens = settings.MaxTokens,
+                        Sampling = settings.Sampling with { Seed = seed },
+                        ParseSpecialTokens = settings.ParseSpecialTokens,
+                        Plan = plans[i],
+                    };
+                    requests.Add((i, p, seed, new GenerationRequest(settings.Prompts[p], options)));
+                }
+
+        // Each sequence needs room for its prompt and its tokens in the shared KV cache.
+        var perSequence = prompts.Max(t => t.Length) + settings.MaxTokens + 1;
+        var together = Math.Clamp(8192 / perSequence, 1, Math.Min(64, requests.Count));
+        using var ctx = model.CreateContext(new ContextOptions
+        {
+            Threads = settings.Threads,
+            MaxSequences = together,
+            ContextSize = Math.Max(8, together * perSequence),
+            BatchSize = Math.Max(512, together),
+            EnableGraphHooks = true,
+        });
+        var generator = new BatchedGenerator(ctx);
+        var result = plans.Select(_ => new List<Generated>()).ToArray();
+        foreach (var chunk in requests.Chunk(together))
+        {
+            var outputs = generator.Generate(chunk.Select(r => r.Request).ToList(), ct);
+            for (var j = 0; j < chunk.Length; j++)
+                result[chunk[j].Setting].Add(new Generated(chunk[j].Prompt, chunk[j].Seed, outputs[j].Text, outputs[j].Tokens));
+        }
+        return result;
+    }
+
+    private static int[] Tokenize(LlamaModel model, string prompt, bool parseSpecial)
+    {
+        var tokens = model.Tokenize(prompt, addSpecial: true, parseSpecial);
+        if (tokens.Length == 0) throw new ArgumentException($"The prompt '{prompt}' produced no tokens.");
+        return tokens;
+    }
+}

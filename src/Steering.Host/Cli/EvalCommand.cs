@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.Globalization;
+using LlamaSteer.Chat;
+using LlamaSteer.Datasets;
+using LlamaSteer.Evaluation;
+using LlamaSteer.Evaluation.Checkers;
+using LlamaSteer.Host.Reports;
+using LlamaSteer.Models;
+using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
+using LlamaSteer.Vectors;
+using LlamaSteer.Vectors.Extraction;
+
+namespace LlamaSteer.Host.Cli;
+
+/// <summary>
+/// <c>llamasteer eval</c>: sweep a vector (or the vectors several methods train from a dataset) over
+/// layers x strengths on a prompt set, measure effect and fluency cost per cell, print a summary table
+/// and a recommendation, and write report.json and report.html.
+/// </summary>
+internal static class EvalCommand
+{
+    private const string DatasetFolder = "vectors/datasets";
+    private const string DefaultNeutral = "vectors/datasets/neutral/tinystories-neutral.txt";
+
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var vector = new Option<string?>("--vector") { Description = "Control-vector file to evaluate" };
+        var dataset = new Option<string?>("--dataset", "-d") { Description = "Or train from this dataset (shipped name or JSONL path), one vector per --methods" };
+        var methods = new Option<string>("--methods") { Description = "Extraction methods to compare with --dataset (mean, mean-centred, pca-diff, pca-center, probe)", DefaultValueFactory = _ => "mean" };
+        var layers = new Option<string?>("--layers") { Description = "Layers to sweep, each alone (e.g. 2,3 or 1-4; default: every layer of the vector)" };
+        var layerSets = new Option<string[]>("--layer-set") { Description = "A group of layers steered together as one row (repeatable, e.g. --layer-set 1-4)" };
+        var strengths = new Option<string>("--strengths") { Description = "Strengths to sweep, comma-separated", DefaultValueFactory = _ => "-2,-1,0,1,2" };
+        var prompts = new Option<string?>("--prompts") { Description = "Prompt file, one per line (default: the probe's held-out prompts in probes.json)" };
+        var prompt = new Option<string[]>("--prompt", "-p") { Description = "A prompt (repeatable)" };
+        var probe = new Option<string?>("--probe") { Description = "Probe by dataset name in probes.json (default: the dataset's, or the vector's recorded dataset)" };
+        var positive = new Option<string?>("--positive") { Description = "Probe word for the positive side (with --negative)" };
+        var negative = new Option<string?>("--negative") { Description = "Probe word for the negative side (with --positive)" };
+        var keywords = new Option<string?>("--keywords") { Description = "Comma-separated words marking the concept in generations (case-insensitive)" };
+        var checks = new Option<string[]>("--check") { Description = $"IFEval-style check on each generation (repeatable): {TextChecks.Known}" };
+        var neutral = new Option<string?>("--neutral") { Description = $"Neutral text for the fluency cost (default {DefaultNeutral})" };
+        var maxTokens = new Option<int>("--max-tokens", "-n") { Description = "Tokens per generation", DefaultValueFactory = _ => 32 };
+        var samples = new Option<int>("--samples") { Description = "Generations per prompt and setting", DefaultValueFactory = _ => 2 };
+        var temperature = new Option<float>("--temperature", "--temp") { Description = "Sampling temperature for the generations; 0 = greedy", DefaultValueFactory = _ => 0.8f };
+        var seed = new Option<uint>("--seed", "-s") { Description = "First seed (sample k of prompt p uses seed + p * samples + k in every setting)", DefaultValueFactory = _ => 1 };
+        var chat = new Option<bool>("--chat") { Description = "Treat prompts as user messages and apply the chat template" };
+        var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in chat template name when the model has none" };
+        var maxPpl = new Option<double>("--max-ppl-ratio") { Description = "Recommend only settings whose neutral-text perplexity is at most this times the unsteered one", DefaultValueFactory = _ => 1.5 };
+        var output = new Option<string?>("--output", "-o") { Description = "Write the report as OUT.json and OUT.html" };
+
+        var command = new Command("eval", "Sweep a vector over layers and strengths: effect, concept rate, fluency cost and checks per setting, and a recommended setting");
+        common.AddTo(command);
+        foreach (var o in new Option[] { vector, dataset, methods, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
+            command.Options.Add(o);
+
+        command.SetAction((parse, ct) => ErrorReporter.Report(() =>
+        {
+            // Everything that needs no model is checked first.
+            var strengthList = ParseStrengths(parse.GetValue(strengths)!);
+            var checkList = (parse.GetValue(checks) ?? []).Select(TextChecks.Parse).ToArray();
+            var keywordList = SplitList(parse.GetValue(keywords));
+            var vectorPath = parse.GetValue(vector);
+            var datasetName = parse.GetValue(dataset);
+            if ((vectorPath is null) == (datasetName is null)) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from.");
+            var methodList = SplitList(parse.GetValue(methods)).Select(ExtractionMethodNames.Parse).Distinct().ToArray();
+            if (methodList.Length == 0) throw new ArgumentException("--methods names no method.");
+            if ((parse.GetValue(positive) is null) != (parse.GetValue(negative) is null)) throw new ArgumentException("--positive and --negative go together.");
+            var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) }.Validate();
+            var data = datasetName is null ? null : ContrastiveDataset.Load(ResolveDataset(datasetName));
+            var catalogue = ProbeCatalog.Load(RepoFiles.Find(Path.Combine(DatasetFolder, "probes.json")));
+            var neutralPath = parse.GetValue(neutral) ?? RepoFiles.Find(DefaultNeutral);
+            if (!File.Exists(neutralPath)) throw new LlamaSteer.Errors.LlamaSteerException($"{neutralPath}: no such neutral text file.");
+            var neutralText = File.ReadAllText(neutralPath);
+            if (parse.GetValue(prompts) is { } pf && !File.Exists(pf)) throw new LlamaSteer.Errors.LlamaSteerException($"{pf}: no such prompt file.");
+
+            using var model = common.LoadModel(parse, ct);
+            var threads = parse.GetValue(common.Threads);
+            SteeringVector? fileVector = vectorPath is null ? null : ControlVectorFile.Read(vectorPath, model.EmbeddingSize);
+            var rows = new List<LayerSet>();
+            if (parse.GetValue(layers) is { } l) rows.AddRange(LayerSet.Parse(l, model.LayerCount).Layers.Select(x => LayerSet.Of([x])));
+            rows.AddRange((parse.GetValue(layerSets) ?? []).Select(s => LayerSet.Parse(s, model.LayerCount)));
+            if (rows.Count == 0)
+                rows.AddRange((fileVector?.Layers ?? Enumerable.Range(1, model.LayerCount - 1)).Where(x => x < model.LayerCount).Select(x => LayerSet.Of([x])));
+
+            // The probe: explicit words, a named probe, the dataset's, or the one the vector was trained for.
+            var probeName = parse.GetValue(probe) ?? data?.Name ?? fileVector?.Provenance.DatasetName;
+            ConceptProbe? concept = null;
+            if (parse.GetValue(probe) is { } named && !catalogue.TryGetValue(named, out concept))
+                throw new ArgumentException($"probes.json has no probe '{named}'; known: {string.Join(", ", catalogue.Keys)}.");
+            concept ??= probeName is not null && catalogue.TryGetValue(probeName, out var c) ? c : null;
+            ProbeTokens? probeTokens = parse.GetValue(positive) is { } pos
+                ? ProbeTokens.Resolve(model, pos, parse.GetValue(negative)!)
+                : concept is not null ? ProbeTokens.Resolve(model, concept.Positive, concept.Negative) : null;
+
+            var promptList = new List<string>(parse.GetValue(prompt) ?? []);
+            if (parse.GetValue(prompts) is { } file) promptList.AddRange(ContrastiveDataset.LoadPromptList(file));
+            else if (promptList.Count == 0 && concept is not null) promptList.AddRange(concept.Prompts);
+            if (promptList.Count == 0) throw new ArgumentException("The prompt set is empty: give --prompts FILE or --prompt TEXT (or a probe from probes.json, whose prompts are the default).");
+            if (parse.GetValue(chat))
+                promptList = promptList.Select(p => ChatFormatter.Format(model, [new ChatMessage("user", p)], parse.GetValue(chatTemplate))).ToList();
+
+            var settings = new SweepSettings
+            {
+                Candidates = [],
+                LayerRows = rows,
+                Strengths = strengthList,
+                Prompts = promptList,
+                Probe = probeTokens,
+                Keywords = keywordList,
+                Checks = checkList,
+                NeutralText = neutralText,
+                MaxTokens = parse.GetValue(maxTokens),
+                Samples = parse.GetValue(samples),
+                Sampling = sampling,
+                Seed = parse.GetValue(seed),
+                ParseSpecialTokens = parse.GetValue(chat),
+                MaxPerplexityRatio = parse.GetValue(maxPpl),
+                Threads = threads,
+            };
+            // Check everything before training: a dataset's vectors will have every swept layer.
+            var standIn = fileVector ?? new SteeringVector(model.EmbeddingSize, rows.SelectMany(r => r.Layers).Distinct().ToDictionary(x => x, _ => new float[model.EmbeddingSize]));
+            (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
+
+            IReadOnlyList<SweepCandidate> candidates = fileVector is not null
+                ? [new SweepCandidate(Path.GetFileName(vectorPath)!, fileVector)]
+                : Train(model, data!, methodList, rows, threads, ct);
+            settings = settings with { Candidates = candidates };
+
+            var err = Console.Error;
+            err.WriteLine($"llamasteer eval: {string.Join(", ", candidates.Select(x => x.Name))} on {Path.GetFileName(model.Info.Path)}: " +
+                          $"{rows.Count} layer row(s) x {strengthList.Length} strength(s) x {candidates.Count} vector(s), {promptList.Count} prompt(s)");
+            if (probeTokens is null) err.WriteLine("no probe: the log-odds shift is not measured (give --positive/--negative or --probe)");
+            var report = SteeringSweep.Run(model, settings, new ConsoleProgress(err), ct);
+
+            Console.Out.Write(EvalTable.Render(report));
+            if (parse.GetValue(output) is { } o)
+            {
+                var dir = Path.GetDirectoryName(Path.GetFullPath(o));
+                if (dir is not null) Directory.CreateDirectory(dir);
+                File.WriteAllText(o + ".json", EvalJson.Serialize(report));
+                File.WriteAllText(o + ".html", EvalHtml.Render(report));
+                err.WriteLine($"wrote {o}.json and {o}.html");
+            }
+            return Task.FromResult(ErrorReporter.Ok);
+        }));
+        return command;
+    }
+
+    private static IReadOnlyList<SweepCandidate> Train(LlamaModel model, ContrastiveDataset data, IReadOnlyList<ExtractionMethod> methods, IReadOnlyList<LayerSet> rows, int? threads, CancellationToken ct)
+    {
+        var layers = LayerSet.Of(rows.SelectMany(r => r.Layers));
+        var tokenized = DatasetTokenizer.Tokenize(model, data);
+        return methods.Select(m =>
+        {
+            Console.Error.WriteLine($"training {m.Name()} on layers {layers} from {data.Name} ({data.Pairs.Count} pairs)");
+            var options = new TrainingOptions { Method = m, Layers = layers, Threads = threads };
+            return new SweepCandidate(m.Name(), TrainCommand.RunWithProgress(model, tokenized, options, data, ct).Vector);
+        }).ToArray();
+    }
+
+    /// <summary>Writes each stage as it starts (Progress&lt;T&gt; would post to the thread pool and could reorder lines).</summary>
+    private sealed class ConsoleProgress(TextWriter writer) : IProgress<string>
+    {
+        public void Report(string value) => writer.WriteLine("  " + value);
+    }
+
+    private static string ResolveDataset(string name) =>
+        name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? name : RepoFiles.Find(Path.Combine(DatasetFolder, name + ".jsonl"));
+
+    internal static float[] ParseStrengths(string text)
+    {
+        var parts = SplitList(text);
+        if (parts.Count == 0) throw new ArgumentException("--strengths names no strength.");
+        return parts.Select(p =>
+        {
+            if (!float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var v))
+                throw new ArgumentException($"--strengths: '{p}' is not a number.");
+            if (!float.IsFinite(v)) throw new ArgumentException($"--strengths: '{p}' is not a finite number.");
+            return v;
+        }).Distinct().ToArray();
+    }
+
+    private static IReadOnlyList<string> SplitList(string? text) =>
+        text is null ? [] : text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+}

@@ -1,0 +1,57 @@
+using LlamaSteer.Evaluation;
+using LlamaSteer.Models;
+using LlamaSteer.Steering;
+using LlamaSteer.Testing;
+
+namespace LlamaSteer.Core.Tests.Evaluation;
+
+/// <summary>Perplexity on the real model: finite, sensitive to word order and to steering, and the same batched as alone.</summary>
+[TestFixture]
+public class PerplexityTests
+{
+    private LlamaModel _model = null!;
+    private string _neutral = null!;
+
+    [OneTimeSetUp]
+    public void Load()
+    {
+        _model = LlamaModel.Load(TestPaths.Model);
+        _neutral = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "neutral", "tinystories-neutral.txt"));
+    }
+
+    [OneTimeTearDown] public void Free() => _model.Dispose();
+
+    [Test]
+    public void ARealTextIsFiniteAndBeatsItsShuffledTokens()
+    {
+        var tokens = _model.Tokenize(_neutral);
+        var real = Perplexity.Of(_model, tokens, [SteeringPlan.None], threads: 1)[0];
+        var shuffled = tokens.Skip(1).ToArray();
+        new Random(7).Shuffle(shuffled);
+        var noise = Perplexity.Of(_model, [tokens[0], .. shuffled], [SteeringPlan.None], threads: 1)[0];
+        TestContext.Out.WriteLine($"real {real.Value:F2} over {real.Tokens} tokens, shuffled {noise.Value:F2}");
+        Assert.That(real.Tokens, Is.EqualTo(tokens.Length - 1));
+        Assert.That(double.IsFinite(real.Value) && real.Value > 1, Is.True);
+        Assert.That(real.Value, Is.LessThan(_model.VocabularySize), "better than a uniform guess");
+        Assert.That(noise.Value, Is.GreaterThan(2 * real.Value));
+    }
+
+    [Test]
+    public void EachPlanInOneBatchMatchesItsOwnRunAndSteeringRaisesIt()
+    {
+        var vector = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        var plans = new[] { 0f, 2f, 8f }.Select(s => new SteeringPlan([new SteeringTerm(vector, s, TrainedVectors.Layers)])).ToList();
+        var tokens = _model.Tokenize(_neutral);
+        var together = Perplexity.Of(_model, tokens, [SteeringPlan.None, .. plans], threads: 1);
+        var alone = Perplexity.Of(_model, _neutral, SteeringPlan.None, threads: 1);
+        Assert.That(together[0].MeanNegativeLogLikelihood, Is.EqualTo(alone.MeanNegativeLogLikelihood).Within(1e-4));
+        Assert.That(together[1].MeanNegativeLogLikelihood, Is.EqualTo(alone.MeanNegativeLogLikelihood).Within(1e-4), "strength 0 steers nothing");
+        for (var i = 2; i < together.Count; i++)
+            Assert.That(together[i].MeanNegativeLogLikelihood, Is.EqualTo(Perplexity.Of(_model, _neutral, plans[i - 1], threads: 1).MeanNegativeLogLikelihood).Within(1e-4));
+        Assert.That(together[3].Value, Is.GreaterThan(together[0].Value), "a strength of 8 costs fluency");
+    }
+
+    [Test]
+    public void TooShortATextIsRefused() =>
+        Assert.That(() => Perplexity.Of(_model, [1], [SteeringPlan.None]), Throws.ArgumentException.With.Message.Contains("at least two"));
+}

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using LlamaSteer.Testing;
+using LlamaSteer.Vectors;
+
+namespace LlamaSteer.Host.Tests.Cli;
+
+/// <summary>llamasteer eval through the real executable on stories260K: a small sweep, methods from a dataset, bad input.</summary>
+[TestFixture]
+public class EvalVerbTests
+{
+    private string _dir = null!;
+    private string _vector = null!;
+
+    [OneTimeSetUp]
+    public void TrainVector()
+    {
+        _dir = TestPaths.NewTempDirectory();
+        _vector = Path.Combine(_dir, "mood.gguf");
+        var r = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "--layers", "1-4", "-o", _vector]);
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+    }
+
+    [OneTimeTearDown] public void RemoveDir() => Directory.Delete(_dir, true);
+
+    private static string Dataset(string name) => Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", name + ".jsonl");
+
+    private static CliRunner.Result Eval(params string[] args) => CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", .. args]);
+
+    [Test]
+    public void ASmallSweepWritesJsonHtmlAndARecommendation()
+    {
+        var output = Path.Combine(_dir, "sweep", "report");
+        var r = Eval("--vector", _vector, "--layers", "2,3", "--strengths", "-1,0,1", "--prompt", "Tim felt", "--prompt", "The dog was",
+            "-n", "12", "--samples", "2", "--keywords", "happy,smile,glad", "--check", "max-words:10", "-o", output);
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+
+        using var json = JsonDocument.Parse(File.ReadAllText(output + ".json"));
+        var root = json.RootElement;
+        var cells = root.GetProperty("cells").EnumerateArray().ToList();
+        Assert.That(cells.Select(c => (c.GetProperty("layers").GetString(), c.GetProperty("strength").GetSingle())),
+            Is.EquivalentTo(from l in new[] { "2", "3" } from s in new[] { -1f, 0f, 1f } select (l, s)));
+        foreach (var c in cells)
+        {
+            var m = c.GetProperty("metrics");
+            Assert.That(m.GetProperty("logOdds").ValueKind, Is.EqualTo(JsonValueKind.Number));
+            Assert.That(m.GetProperty("perplexityRatio").GetDouble(), Is.GreaterThan(0.5).And.LessThan(10));
+            Assert.That(m.GetProperty("conceptRate").GetDouble(), Is.InRange(0, 1));
+            Assert.That(m.GetProperty("checkPassRates").GetProperty("max-words:10").GetDouble(), Is.InRange(0, 1));
+            Assert.That(m.GetProperty("generations").GetArrayLength(), Is.EqualTo(2 * 2));
+        }
+        // Strength 0 is the unsteered model.
+        Assert.That(cells.Where(c => c.GetProperty("strength").GetSingle() == 0).Select(c => c.GetProperty("metrics").GetProperty("shift").GetDouble()),
+            Has.All.EqualTo(0).Within(1e-4));
+        Assert.That(root.GetProperty("baseline").GetProperty("neutralPerplexity").GetDouble(), Is.GreaterThan(1));
+        Assert.That(root.GetProperty("probePositive").GetString(), Is.EqualTo("happy"), "the probe comes from the dataset the vector records");
+
+        var html = File.ReadAllText(output + ".html");
+        Assert.That(html, Does.Contain("<svg").And.Contain("Fluency cost").And.Not.Contain("<script"));
+
+        var advice = root.GetProperty("recommendationText").GetString()!;
+        Assert.That(advice, Does.StartWith("recommended:").Or.StartWith("no recommendation:"));
+        Assert.That(r.Stdout.Split('\n').Select(l => l.Trim()), Does.Contain(advice), "the recommendation is printed");
+        Assert.That(r.Stdout, Does.Contain("ppl ratio").And.Contain("(unsteered)"));
+        if (root.GetProperty("recommendation").ValueKind == JsonValueKind.Object)
+            Assert.That(root.GetProperty("recommendation").GetProperty("perplexityRatio").GetDouble(), Is.LessThanOrEqualTo(1.5));
+    }
+
+    [Test]
+    public void ADatasetIsTrainedOncePerMethodAndEachIsSwept()
+    {
+        var output = Path.Combine(_dir, "methods");
+        var r = Eval("--dataset", "tinystories-happy-sad", "--methods", "mean,pca-diff", "--layers", "4", "--strengths", "0,1",
+            "-n", "8", "--samples", "1", "-o", output);
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output + ".json"));
+        Assert.That(json.RootElement.GetProperty("candidates").EnumerateArray().Select(c => c.GetString()), Is.EqualTo(new[] { "mean", "pca-diff" }));
+        var cells = json.RootElement.GetProperty("cells").EnumerateArray().ToList();
+        Assert.That(cells, Has.Count.EqualTo(4));
+        foreach (var c in cells.Where(c => c.GetProperty("strength").GetSingle() == 1))
+            Assert.That(c.GetProperty("metrics").GetProperty("shift").GetDouble(), Is.GreaterThan(0.5), c.GetProperty("candidate").GetString());
+    }
+
+    [Test]
+    public void BadInputIsOneLineBeforeAnyDecoding()
+    {
+        var emptyPrompts = Path.Combine(_dir, "empty.txt");
+        File.WriteAllLines(emptyPrompts, ["# only a comment", ""]);
+        var anonymous = Path.Combine(_dir, "anonymous.gguf");
+        ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [2] = Enumerable.Repeat(0.1f, 64).ToArray() }), anonymous);
+        var output = Path.Combine(_dir, "bad");
+        (string[] Args, int Code, string Says)[] cases =
+        [
+            (["--vector", Path.Combine(_dir, "missing.gguf")], 1, "no such file"),
+            (["--vector", _vector, "--layers", "2-9"], 2, "outside the model"),
+            (["--vector", _vector, "--strengths", "1,nan"], 2, "not a finite number"),
+            (["--vector", _vector, "--strengths", "1,x"], 2, "'x' is not a number"),
+            (["--vector", _vector, "--prompts", emptyPrompts], 1, "no prompts"),
+            (["--vector", anonymous], 2, "prompt set is empty"),
+            (["--vector", _vector, "--dataset", "tinystories-happy-sad"], 2, "either --vector"),
+            ([], 2, "either --vector"),
+            (["--vector", _vector, "--check", "shout"], 2, "Unknown check 'shout'"),
+            (["--vector", _vector, "--max-ppl-ratio", "0.5"], 2, ">= 1"),
+            (["--vector", _vector, "--probe", "no-such-probe"], 2, "no probe 'no-such-probe'"),
+            (["--vector", _vector, "--positive", "happy"], 2, "--positive and --negative go together"),
+        ];
+        foreach (var (args, code, says) in cases)
+        {
+            var r = Eval([.. args, "-o", output]);
+            var what = string.Join(' ', args);
+            Assert.That(r.ExitCode, Is.EqualTo(code), $"{what}: {r.Stderr}");
+            Assert.That(r.Stderr.Trim().Split('\n'), Has.Length.EqualTo(1), $"{what}: one line: {r.Stderr}");
+            Assert.That(r.Stderr, Does.StartWith("llamasteer: ").And.Contain(says), what);
+            Assert.That(File.Exists(output + ".json"), Is.False, $"{what}: nothing written");
+        }
+    }
+}
