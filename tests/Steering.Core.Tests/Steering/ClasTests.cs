@@ -117,26 +117,6 @@ public class ClasTests
         Assert.That(s.RawCoefficient(0, [-2, 0, 0, 0]), Is.EqualTo(0f).Within(0.02f));
     }
 
-    [Test, Explicit("exploration")]
-    public void RidgeSweep()
-    {
-        var layers = LayerSet.Of(_vector.Layers);
-        using var capturer = new ActivationCapturer(_model, 1);
-        var girls = capturer.Capture(Items(_girls.Select("test", true)), layers, CapturePositions.AllTokens);
-        var boys = capturer.Capture(Items(_girls.Select("test", false)), layers, CapturePositions.AllTokens);
-        foreach (var ridge in new[] { 0.001f, 0.01f, 0.1f, 1f, 10f })
-        {
-            var clas = FitOnGirls(new ClasFitOptions { Ridge = ridge });
-            var line = $"ridge {ridge}:";
-            foreach (var layer in layers.Layers)
-            {
-                double Mean(CapturedActivations a) => Enumerable.Range(0, a.RowCount).Average(r => clas.Strength.Coefficient(layer, a.Row(layer, r)));
-                line += $"  L{layer} {Mean(girls):F3}/{Mean(boys):F3}";
-            }
-            TestContext.Out.WriteLine(line);
-        }
-    }
-
     [Test]
     public void FittedCoefficientIsHigherWhereTheBehaviourIsWantedOnHeldOutStates()
     {

@@ -15,6 +15,8 @@ public sealed record ClasFitOptions
     /// <summary>
     /// Ridge penalty relative to the states' scale: λ = Ridge × (the class-weighted variance of the hidden
     /// state, averaged over its n_embd components), so the same value suits models of any activation size.
+    /// 0 is taken as 1e-6, which keeps the solve well posed. On stories260K, 0.001 to 0.1 fit alike; 1 and
+    /// more shrink the coefficient towards its mean.
     /// </summary>
     public float Ridge { get; init; } = 0.1f;
 
