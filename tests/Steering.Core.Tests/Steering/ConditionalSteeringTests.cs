@@ -198,7 +198,7 @@ public class ConditionalSteeringTests
             Assert.That(state["Condition"], Is.EqualTo("girl"));
             Assert.That(state["Score"], Is.EqualTo(decisions[i].Conditions[0].Score));
             Assert.That(state["Threshold"], Is.EqualTo(_girl.Threshold));
-            Assert.That(state["Prompt"], Is.EqualTo(i));
+            Assert.That(state["PromptIndex"], Is.EqualTo(i));
             Assert.That(conditionEntries[i].Level, Is.EqualTo(LogLevel.Information));
         }
         var ruleEntries = logger.Entries.Where(e => e.State.Any(kv => kv.Key == "Rule")).ToArray();

@@ -63,11 +63,9 @@ public static class ConditionFitter
         if (missing.Length > 0)
             throw new ArgumentException($"The condition vector has no direction for layer(s) {LayerSet.Of(missing)} (it has {string.Join(",", conditionVector!.Layers)}).");
 
-        var tokens = positivePrompts.Concat(negativePrompts).Select(p =>
-        {
-            ArgumentException.ThrowIfNullOrEmpty(p, nameof(positivePrompts));
-            return model.Tokenize(p);
-        }).ToArray();
+        var tokens = positivePrompts.Concat(negativePrompts).Select((p, i) => string.IsNullOrEmpty(p)
+            ? throw new ArgumentException(i < positivePrompts.Count ? $"Positive prompt {i} is empty." : $"Negative prompt {i - positivePrompts.Count} is empty.")
+            : model.Tokenize(p)).ToArray();
         var states = PromptStates.Capture(model, tokens, layers, threads, cancellationToken);
         float[][] Rows(int layer, int from, int count) => Enumerable.Range(from, count).Select(r => states.Row(layer, r).ToArray()).ToArray();
 

@@ -67,11 +67,11 @@ public static class ConditionalSteering
     {
         if (logger is null || !logger.IsEnabled(LogLevel.Information)) return;
         foreach (var o in d.Conditions)
-            logger.LogInformation("Prompt {Prompt}: condition {Condition} at layer {Layer} scored {Score} against threshold {Threshold}: {Outcome}",
+            logger.LogInformation("Prompt {PromptIndex}: condition {Condition} at layer {Layer} scored {Score} against threshold {Threshold}: {Outcome}",
                 d.Index, o.Condition, o.Layer, o.Score, o.Threshold, o.Holds ? "holds" : "does not hold");
         if (d.Rule is { } r)
-            logger.LogInformation("Prompt {Prompt}: rule {Rule} fired; steering with {Terms} term(s)", d.Index, r.Name, r.Behaviour.Terms.Count);
+            logger.LogInformation("Prompt {PromptIndex}: rule {Rule} fired; steering with {Terms} term(s)", d.Index, r.Name, r.Behaviour.Terms.Count);
         else
-            logger.LogInformation("Prompt {Prompt}: no rule fired; not steered", d.Index);
+            logger.LogInformation("Prompt {PromptIndex}: no rule fired; not steered", d.Index);
     }
 }
