@@ -18,6 +18,7 @@ public class LabelledPromptSetTests
         Assert.That(sizes, Is.All.EqualTo(sizes[0]).And.All.GreaterThanOrEqualTo(20));
         Assert.That(set.Select("fit", true).Concat(set.Select("fit", false)).Intersect(set.Select("test", true).Concat(set.Select("test", false))), Is.Empty);
         Assert.That(set.Sha256, Has.Length.EqualTo(64));
+        Assert.That(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "vectors", "README.md")), Does.Contain($"`{name}.jsonl`"), "listed in vectors/README.md");
     }
 
     [TestCase("{\"prompt\": \"a\", \"label\": true}", "line 1: a labelled prompt is")]
