@@ -54,4 +54,17 @@ public static class Perplexity
         var logProbs = scorer.NextTokenLogProbs(plans.Select(p => new ScoredSequence(tokens, p)).ToList(), cancellationToken);
         return logProbs.Select(lp => PerplexityResult.Pool([lp])!).ToArray();
     }
+
+    /// <summary>The perplexity of <c>tokens[promptLength..]</c> given what precedes them (a generation given its prompt).</summary>
+    /// <exception cref="ArgumentException">No continuation tokens, or an invalid plan.</exception>
+    public static PerplexityResult OfContinuation(LlamaModel model, int[] tokens, int promptLength, SteeringPlan? plan = null, int? threads = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (promptLength < 1 || promptLength >= tokens.Length)
+            throw new ArgumentException($"The continuation is empty: {tokens.Length} tokens with a prompt of {promptLength}.");
+        var scorer = new SteeredScorer(model, threads);
+        var logProbs = scorer.NextTokenLogProbs([new ScoredSequence(tokens, plan ?? SteeringPlan.None)], cancellationToken)[0];
+        // logProbs[i] scores tokens[i + 1]; the continuation starts at tokens[promptLength].
+        return PerplexityResult.Pool([logProbs[(promptLength - 1)..]])!;
+    }
 }

@@ -54,4 +54,31 @@ public class PerplexityTests
     [Test]
     public void TooShortATextIsRefused() =>
         Assert.That(() => Perplexity.Of(_model, [1], [SteeringPlan.None]), Throws.ArgumentException.With.Message.Contains("at least two"));
+
+    [Test]
+    public void EqualsTheMeanNegativeLogLikelihoodDecodedTokenByToken()
+    {
+        const string story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.";
+        var tokens = _model.Tokenize(story);
+        var result = Perplexity.Of(_model, story, threads: 1);
+        var continuation = Perplexity.OfContinuation(_model, tokens, 6, threads: 1);
+
+        using var ctx = _model.CreateContext(new LlamaSteer.Inference.ContextOptions { Threads = 1, ContextSize = 128 });
+        using var lease = ctx.Acquire();
+        var batch = new LlamaSteer.Inference.TokenBatch();
+        var nll = new double[tokens.Length - 1];
+        for (var i = 0; i + 1 < tokens.Length; i++)
+        {
+            batch.Clear();
+            batch.Add(tokens[i], i, 0, output: true);
+            lease.Decode(batch);
+            var logits = lease.Logits(0).ToArray();
+            var max = logits.Max();
+            nll[i] = max + Math.Log(logits.Sum(l => Math.Exp(l - max))) - logits[tokens[i + 1]];
+        }
+        Assert.That(result.Tokens, Is.EqualTo(tokens.Length - 1));
+        Assert.That(result.MeanNegativeLogLikelihood, Is.EqualTo(nll.Average()).Within(1e-3));
+        Assert.That(continuation.Tokens, Is.EqualTo(tokens.Length - 6));
+        Assert.That(continuation.MeanNegativeLogLikelihood, Is.EqualTo(nll[5..].Average()).Within(1e-3));
+    }
 }
