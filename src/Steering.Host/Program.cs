@@ -7,5 +7,6 @@ root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
+root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 return await root.Parse(args).InvokeAsync();

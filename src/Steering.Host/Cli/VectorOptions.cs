@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LlamaSteer.Models;
 using LlamaSteer.Steering;
+using LlamaSteer.Steering.Contextual;
 using LlamaSteer.Vectors;
 
 namespace LlamaSteer.Host.Cli;
@@ -38,8 +39,14 @@ internal sealed class VectorOptions
         DefaultValueFactory = _ => "all",
     };
 
+    public Option<bool> Clas { get; } = new("--clas")
+    {
+        Description = "Scale each --vector's strength per token by its CLAS parameters (NAME.clas.gguf beside it; fit them with llamasteer clas)",
+    };
+
     public void AddTo(Command command)
     {
+        command.Options.Add(Clas);
         command.Options.Add(Vectors);
         command.Options.Add(Layers);
         command.Options.Add(Ablate);
@@ -58,8 +65,10 @@ internal sealed class VectorOptions
         var terms = new List<SteeringTerm>();
         foreach (var spec in parse.GetValue(Vectors) ?? [])
         {
-            var t = Parse(spec, model, shared);
-            terms.Add(new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Add, window) { Name = t.Name });
+            var (t, path) = ParseWithPath(spec, model, shared);
+            terms.Add(parse.GetValue(Clas)
+                ? ClasParameters.Load(ClasParameters.PathBeside(path), t.Vector, t.Layers).Term(t.Vector, t.Strength, t.Layers, window, t.Name)
+                : new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Add, window) { Name = t.Name });
         }
         foreach (var spec in parse.GetValue(Ablate) ?? [])
         {
@@ -74,7 +83,9 @@ internal sealed class VectorOptions
         return new SteeringPlan(terms).Validate(model.EmbeddingSize, model.LayerCount, contextSize);
     }
 
-    internal static VectorTerm Parse(string spec, LlamaModel model, LayerSet? sharedLayers)
+    internal static VectorTerm Parse(string spec, LlamaModel model, LayerSet? sharedLayers) => ParseWithPath(spec, model, sharedLayers).Term;
+
+    private static (VectorTerm Term, string Path) ParseWithPath(string spec, LlamaModel model, LayerSet? sharedLayers)
     {
         var text = spec;
         LayerSet? layers = sharedLayers;
@@ -95,6 +106,6 @@ internal sealed class VectorOptions
             text = text[..colon];
         }
         var vector = ControlVectorFile.Read(text, model.EmbeddingSize);
-        return new VectorTerm(vector, strength, layers, Path.GetFileName(text));
+        return (new VectorTerm(vector, strength, layers, Path.GetFileName(text)), text);
     }
 }

@@ -104,6 +104,32 @@ public class SteeringVerbTests
     }
 
     [Test]
+    public void ClasFitsBesideTheVectorAndGenerateUsesIt()
+    {
+        var vec = Path.Combine(_dir, "mood.gguf");
+        Assert.That(CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "-o", vec]).ExitCode, Is.Zero);
+        CliRunner.Result Gen(params string[] extra) =>
+            CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", "--vector", vec + ":2", .. extra]);
+
+        var missing = Gen("--clas");
+        Assert.That(missing.ExitCode, Is.EqualTo(1));
+        Assert.That(missing.Stderr, Does.Contain("mood.clas.gguf"));
+
+        var wanted = Path.Combine(_dir, "wanted.txt");
+        var unwanted = Path.Combine(_dir, "unwanted.txt");
+        File.WriteAllLines(wanted, ["Lily was so happy.", "Tim smiled and laughed.", "They were very glad.", "Sue felt sad and cried."]);
+        File.WriteAllLines(unwanted, ["The sun was in the sky.", "Tim went to the park.", "Mom made a cake.", "The dog ran to the tree."]);
+        var fit = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", wanted, "--unwanted", unwanted]);
+        Assert.That(fit.ExitCode, Is.Zero, fit.Stderr);
+        Assert.That(File.Exists(Path.Combine(_dir, "mood.clas.gguf")));
+
+        var fixedStrength = Gen();
+        var contextual = Gen("--clas");
+        Assert.That(contextual.ExitCode, Is.Zero, contextual.Stderr);
+        Assert.That(contextual.Stdout, Is.Not.EqualTo(fixedStrength.Stdout), "CLAS scaled nothing");
+    }
+
+    [Test]
     public void QuickstartTrainsWritesAndShowsAMonotoneEffect()
     {
         var outPath = Path.Combine(_dir, "q.gguf");

@@ -1,0 +1,65 @@
+using System.CommandLine;
+using LlamaSteer.Capture;
+using LlamaSteer.Datasets;
+using LlamaSteer.Steering;
+using LlamaSteer.Steering.Contextual;
+using LlamaSteer.Vectors;
+
+namespace LlamaSteer.Host.Cli;
+
+/// <summary>
+/// <c>llamasteer clas</c>: fit CLAS contextual-strength parameters for a vector from a few examples of
+/// text where its behaviour is wanted and where it is not, and save them beside the vector
+/// (<c>v.gguf</c> → <c>v.clas.gguf</c>), where <c>generate --clas</c> finds them.
+/// </summary>
+internal static class ClasCommand
+{
+    public static Command Create()
+    {
+        var common = new CommonOptions();
+        var vector = new Option<string>("--vector") { Description = "The control-vector file the parameters belong to", Required = true };
+        var wanted = new Option<string>("--wanted") { Description = "Text file, one example per line, where the behaviour is wanted", Required = true };
+        var unwanted = new Option<string>("--unwanted") { Description = "Text file, one example per line, where it is not", Required = true };
+        var layers = new Option<string?>("--layers") { Description = "Layers to fit (default: every layer of the vector)" };
+        var positions = new Option<string>("--positions") { Description = "all (every token of an example) | last (its last token)", DefaultValueFactory = _ => "all" };
+        var ridge = new Option<float>("--ridge") { Description = "Ridge strength relative to the states' variance", DefaultValueFactory = _ => 0.1f };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write (default: beside the vector, NAME.clas.gguf)" };
+        var command = new Command("clas", "Fit CLAS (contextual linear activation steering) parameters for a vector and save them beside it");
+        common.AddTo(command);
+        foreach (var o in new Option[] { vector, wanted, unwanted, layers, positions, ridge, output }) command.Options.Add(o);
+
+        command.SetAction((parse, ct) => ErrorReporter.Report(() =>
+        {
+            var vectorPath = parse.GetValue(vector)!;
+            var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted)!);
+            var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted)!);
+            var pos = parse.GetValue(positions)!.ToLowerInvariant() switch
+            {
+                "all" => CapturePositions.AllTokens,
+                "last" => CapturePositions.LastToken,
+                var p => throw new ArgumentException($"Unknown --positions '{p}': use all or last."),
+            };
+            using var model = common.LoadModel(parse, ct);
+            var v = ControlVectorFile.Read(vectorPath, model.EmbeddingSize);
+            // Skip BOS where the model adds one: its state is an outlier, not part of the example.
+            var bos = model.Tokenize("a").Length - model.Tokenize("a", addSpecial: false).Length;
+            CaptureItem Item(string text) => new(model.Tokenize(text), bos);
+            var options = new ClasFitOptions
+            {
+                Ridge = parse.GetValue(ridge),
+                Positions = pos,
+                Layers = parse.GetValue(layers) is { } l ? LayerSet.Parse(l, model.LayerCount) : null,
+                Threads = parse.GetValue(common.Threads),
+            };
+            var clas = ClasFitter.Fit(model, v, wantedTexts.Select(Item).ToList(), unwantedTexts.Select(Item).ToList(), options, ct);
+            var outPath = parse.GetValue(output) ?? ClasParameters.PathBeside(vectorPath);
+            clas.Save(outPath);
+            Console.Out.WriteLine("layer  bias     |w|");
+            foreach (var layer in clas.Strength.Layers)
+                Console.Out.WriteLine($"{layer,5}  {clas.Strength.Bias(layer),7:F3}  {System.Numerics.Tensors.TensorPrimitives.Norm(clas.Strength.Weights(layer)),7:F3}");
+            Console.Error.WriteLine($"wrote {outPath} ({wantedTexts.Count} wanted, {unwantedTexts.Count} unwanted examples)");
+            return Task.FromResult(ErrorReporter.Ok);
+        }));
+        return command;
+    }
+}
