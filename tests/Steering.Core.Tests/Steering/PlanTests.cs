@@ -73,42 +73,8 @@ public class PlanTests
         Assert.That(MaxDiff(steeredA, plainA), Is.GreaterThan(1e-2f), "the steered sequence was not steered");
     }
 
-    /// <summary>Runs a plan and reads the layer's rows after the plan has been applied.</summary>
-    private sealed class ObservingHook(PlanHook plan, int layer) : IGraphHook
-    {
-        public float[] Rows = [];
-        private bool _planWants;
-
-        public bool Wants(in GraphTensor t)
-        {
-            _planWants = plan.Wants(t);
-            return _planWants || ResidualCaptureHook.LayerOf(t.NameBytes) == layer;
-        }
-
-        public bool OnComputed(in GraphTensor t)
-        {
-            if (plan.Wants(t)) plan.OnComputed(t);
-            if (ResidualCaptureHook.LayerOf(t.NameBytes) == layer)
-            {
-                Rows = new float[t.RowCount * t.RowLength];
-                t.ReadRows(0, (int)t.RowCount, Rows);
-            }
-            return true;
-        }
-    }
-
-    private float[] LayerRowsAfter(SteeringPlan plan, int[] tokens, int layer, int promptLength)
-    {
-        using var ctx = Context(1);
-        using var lease = ctx.Acquire();
-        var batch = new TokenBatch();
-        batch.AddSequence(tokens, 0, 0);
-        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
-        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(plan, promptLength) });
-        var observer = new ObservingHook(hook, layer);
-        lease.Decode(batch, observer);
-        return observer.Rows;
-    }
+    private float[] LayerRowsAfter(SteeringPlan plan, int[] tokens, int layer, int promptLength) =>
+        PlanObserver.LayerRowsAfter(_model, plan, tokens, layer, promptLength);
 
     [Test]
     public void AblateRemovesTheProjection()
