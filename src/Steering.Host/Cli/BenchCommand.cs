@@ -9,12 +9,12 @@ internal static class BenchCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var runs = new Option<int>("--runs") { Description = "Timed runs per row (after one warm-up)", DefaultValueFactory = _ => 5 };
+        var runs = new Option<int>("--runs") { Description = "Timed runs per row (after two warm-up rounds)", DefaultValueFactory = _ => 5 };
         var tokens = new Option<int>("--tokens") { Description = "Tokens decoded per run", DefaultValueFactory = _ => 64 };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length, and sample length for prefill and extraction", DefaultValueFactory = _ => 64 };
         var batch = new Option<int>("--batch") { Description = "Sequences decoded together in the batched rows", DefaultValueFactory = _ => 8 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the report as OUT.json and OUT.md" };
-        var command = new Command("bench", "Measure plain decode and prefill, static and per-callback steering, capture and extraction on one model");
+        var command = new Command("bench", "Measure plain decode and prefill, static steering, per-sequence and CLAS plans, capture, extraction and batched requests on one model");
         common.AddTo(command);
         foreach (var o in new Option[] { runs, tokens, promptTokens, batch, output }) command.Options.Add(o);
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
