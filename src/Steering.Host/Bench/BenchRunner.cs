@@ -11,7 +11,8 @@ using LlamaSteer.Steering;
 namespace LlamaSteer.Host.Bench;
 
 /// <summary>Settings of one benchmark run; every row uses the same context settings.</summary>
-internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize);
+/// <param name="Only">When not empty, only rows whose name contains one of these texts run, with the rows they are compared with.</param>
+internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize, IReadOnlyList<string> Only);
 
 /// <summary>
 /// Measures every steering path on one model in one process: each row is timed over warm-up plus
@@ -141,6 +142,20 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
     /// </summary>
     private List<BenchRow> Execute(CancellationToken ct)
     {
+        if (settings.Only.Count > 0)
+        {
+            var keep = _plan.Where(p => settings.Only.Any(o => p.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).Select(p => p.Name).ToHashSet();
+            for (var added = true; added;)
+            {
+                added = false;
+                foreach (var p in _plan.Where(p => keep.Contains(p.Name)))
+                {
+                    if (p.Baseline is { } b) added |= keep.Add(b);
+                    if (p.BatchSize is { } n && _plainDecode.TryGetValue(n, out var plain)) added |= keep.Add(plain);
+                }
+            }
+            _plan.RemoveAll(p => !keep.Contains(p.Name));
+        }
         var values = _plan.Select(_ => new List<double>()).ToList();
         for (var round = -2; round < settings.Runs; round++)
         {
