@@ -26,6 +26,28 @@ public readonly unsafe ref struct GraphTensor
 
     public string Name => Encoding.UTF8.GetString(NameBytes);
 
+    /// <summary>
+    /// il for a residual-stream tensor named "l_out-il", else -1. Asked for every node of every decode, so
+    /// it reads the name in place and rejects other names on their first bytes.
+    /// </summary>
+    internal int ResidualLayer
+    {
+        get
+        {
+            var name = _t->Name;
+            if (name[0] != (byte)'l' || !new ReadOnlySpan<byte>(name, 6).SequenceEqual("l_out-"u8)) return -1;
+            var v = 0;
+            var i = 6;
+            for (; i < GgmlTensor.MaxName && name[i] != 0; i++)
+            {
+                var c = name[i];
+                if (c is < (byte)'0' or > (byte)'9') return -1;
+                v = v * 10 + (c - '0');
+            }
+            return i == 6 ? -1 : v;
+        }
+    }
+
     /// <summary>ggml type id (0 = F32).</summary>
     public int Type => _t->Type;
 

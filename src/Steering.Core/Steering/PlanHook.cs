@@ -1,5 +1,5 @@
 using System.Numerics.Tensors;
-using LlamaSteer.Capture;
+using System.Runtime.CompilerServices;
 using LlamaSteer.Inference;
 
 namespace LlamaSteer.Steering;
@@ -8,30 +8,38 @@ namespace LlamaSteer.Steering;
 /// Applies per-sequence steering plans inside the evaluation callback. Before each decode,
 /// <see cref="Prepare"/> works out, for every layer, which rows of l_out belong to which sequence and
 /// which terms apply to them (by window); during the decode only those layers are asked for and only
-/// the span of rows that needs it is read and written back. Rows of sequences without a plan are
+/// the runs of rows that need it are read and written back. Rows of sequences without a plan are
 /// never touched, so sequences in one batch cannot affect each other. Not thread-safe: one per context.
 /// </summary>
+/// <remarks>
+/// Prepare runs before every decode and <see cref="Wants"/> for every node of the graph, so both are
+/// allocation-free once warm: a plan's layers, directions and unit vectors are worked out once per plan
+/// instance (plans are immutable) and the per-layer work lives in reused buffers indexed by layer.
+/// </remarks>
 public sealed class PlanHook : IGraphHook
 {
     private readonly int _lastLayer;
     private readonly int _embd;
-    private readonly Dictionary<(SteeringTerm, int), float[]> _units = new(TermLayerComparer.Instance);
-    private readonly Dictionary<int, List<(int Row, SteeringTerm[] Terms)>> _work = new();
+    private readonly ConditionalWeakTable<SteeringPlan, CompiledPlan> _compiled = new();
+    private readonly LayerWork?[] _byLayer;
+    private readonly List<int> _activeLayers = [];
     private float[] _rows = [];
 
     public PlanHook(int layerCount, int embeddingSize)
     {
         _lastLayer = layerCount - 1;
         _embd = embeddingSize;
+        _byLayer = new LayerWork?[layerCount];
     }
 
     /// <summary>True when the prepared batch has anything to steer.</summary>
-    public bool HasWork => _work.Count > 0;
+    public bool HasWork => _activeLayers.Count > 0;
 
     /// <summary>Plans the next decode of <paramref name="batch"/>; sequences missing from <paramref name="plans"/> are not steered.</summary>
     public void Prepare(TokenBatch batch, IReadOnlyDictionary<int, SequenceSteering> plans)
     {
-        _work.Clear();
+        foreach (var l in _activeLayers) _byLayer[l]!.Clear();
+        _activeLayers.Clear();
         var outputRow = 0;
         var entries = batch.Entries;
         for (var i = 0; i < entries.Count; i++)
@@ -39,84 +47,185 @@ public sealed class PlanHook : IGraphHook
             var e = entries[i];
             var lastLayerRow = e.Output ? outputRow++ : -1;
             if (!plans.TryGetValue(e.Sequence, out var s) || s.Plan.IsEmpty) continue;
-            foreach (var group in s.Plan.Terms
-                         .Where(t => t.EffectiveWindow.Contains(e.Position, s.PromptLength))
-                         .SelectMany(t => t.EffectiveLayers.Select(l => (Layer: l, Term: t)))
-                         .GroupBy(x => x.Layer))
+            var terms = Compile(s.Plan).Terms;
+            foreach (var t in terms)
             {
-                // The last layer's l_out only holds the rows that produce output.
-                var row = group.Key == _lastLayer ? lastLayerRow : i;
-                if (row < 0) continue;
-                if (!_work.TryGetValue(group.Key, out var list)) _work[group.Key] = list = [];
-                list.Add((row, group.Select(x => x.Term).ToArray()));
+                if (!t.Applies(e.Position, s.PromptLength)) continue;
+                foreach (var layer in t.Layers)
+                {
+                    // The last layer's l_out only holds the rows that produce output.
+                    var row = layer == _lastLayer ? lastLayerRow : i;
+                    if (row < 0) continue;
+                    var work = _byLayer[layer] ??= new LayerWork();
+                    if (work.IsEmpty) _activeLayers.Add(layer);
+                    work.Add(row, t);
+                }
             }
         }
     }
 
     public bool Wants(in GraphTensor tensor) =>
-        ResidualCaptureHook.LayerOf(tensor.NameBytes) is { } il && _work.ContainsKey(il);
+        tensor.ResidualLayer is var il && il >= 0 && il < _byLayer.Length && _byLayer[il] is { IsEmpty: false };
 
     public bool OnComputed(in GraphTensor tensor)
     {
-        var il = ResidualCaptureHook.LayerOf(tensor.NameBytes)!.Value;
+        var il = tensor.ResidualLayer;
         if (!tensor.IsContiguousF32 || tensor.RowLength != _embd)
             throw new InvalidOperationException($"{tensor.Name} is not a contiguous F32 [n_embd, tokens] tensor; cannot steer it.");
-        var work = _work[il];
-        var first = work[0].Row;
-        var last = work[^1].Row;
+        var work = _byLayer[il]!;
+        var last = work.Rows[work.RowCount - 1].Row;
         if (last >= tensor.RowCount)
             throw new InvalidOperationException($"{tensor.Name} has {tensor.RowCount} rows but the plan expects row {last}; llama.cpp split or reordered the batch.");
-        var count = last - first + 1;
-        if (_rows.Length < count * _embd) _rows = new float[count * _embd];
-        var data = _rows.AsSpan(0, count * _embd);
-        tensor.ReadRows(first, count, data);
-        foreach (var (row, terms) in work)
+        // Rows are ascending; each run of consecutive rows is read and written back with one copy each way.
+        for (var start = 0; start < work.RowCount;)
         {
-            var h = data.Slice((row - first) * _embd, _embd);
-            foreach (var t in terms) Apply(t, il, h);
+            var end = start + 1;
+            while (end < work.RowCount && work.Rows[end].Row == work.Rows[end - 1].Row + 1) end++;
+            var first = work.Rows[start].Row;
+            var count = end - start;
+            if (_rows.Length < count * _embd) _rows = new float[count * _embd];
+            var data = _rows.AsSpan(0, count * _embd);
+            tensor.ReadRows(first, count, data);
+            for (var k = start; k < end; k++)
+            {
+                var (row, termStart, termCount) = work.Rows[k];
+                var h = data.Slice((row - first) * _embd, _embd);
+                for (var j = termStart; j < termStart + termCount; j++) Apply(work.Terms[j], il, h);
+            }
+            tensor.WriteRows(first, count, data);
+            start = end;
         }
-        tensor.WriteRows(first, count, data);
         return true;
     }
 
-    private void Apply(SteeringTerm t, int layer, Span<float> h)
+    private static void Apply(CompiledTerm t, int layer, Span<float> h)
     {
-        switch (t.Operator)
+        var term = t.Term;
+        switch (term.Operator)
         {
             case SteeringOperator.Add:
-                var coefficient = t.Contextual is { } c ? t.Strength * c.Coefficient(layer, h) : t.Strength;
-                if (coefficient != 0) TensorPrimitives.MultiplyAdd(t.Vector.Direction(layer), coefficient, h, h);
+                var coefficient = term.Contextual is { } c ? term.Strength * c.Coefficient(layer, h) : term.Strength;
+                if (coefficient != 0) TensorPrimitives.MultiplyAdd(t.Direction(layer), coefficient, h, h);
                 break;
             case SteeringOperator.Ablate:
             {
-                var u = Unit(t, layer);
+                var u = t.Unit(layer);
                 TensorPrimitives.MultiplyAdd(u, -TensorPrimitives.Dot(h, u), h, h);
                 break;
             }
             case SteeringOperator.Clamp:
             {
-                var u = Unit(t, layer);
-                TensorPrimitives.MultiplyAdd(u, t.Strength - TensorPrimitives.Dot(h, u), h, h);
+                var u = t.Unit(layer);
+                TensorPrimitives.MultiplyAdd(u, term.Strength - TensorPrimitives.Dot(h, u), h, h);
                 break;
             }
         }
     }
 
-    private float[] Unit(SteeringTerm t, int layer)
+    private CompiledPlan Compile(SteeringPlan plan)
     {
-        if (_units.TryGetValue((t, layer), out var u)) return u;
-        var d = t.Vector.Direction(layer);
-        u = new float[d.Length];
-        TensorPrimitives.Divide(d, TensorPrimitives.Norm(d), u);
-        _units[(t, layer)] = u;
-        return u;
+        var compiled = _compiled.GetValue(plan, static p => new CompiledPlan(p));
+        if (compiled.Matches(plan)) return compiled;
+        // The plan's term list was changed after it was made (plans are meant to be immutable): start again.
+        compiled = new CompiledPlan(plan);
+        _compiled.AddOrUpdate(plan, compiled);
+        return compiled;
     }
 
-    /// <summary>Keys by the term instance (records compare by value, which would be slow and wrong for equal terms).</summary>
-    private sealed class TermLayerComparer : IEqualityComparer<(SteeringTerm, int)>
+    /// <summary>A plan's terms with what the callback needs at hand.</summary>
+    private sealed class CompiledPlan(SteeringPlan plan)
     {
-        public static readonly TermLayerComparer Instance = new();
-        public bool Equals((SteeringTerm, int) a, (SteeringTerm, int) b) => ReferenceEquals(a.Item1, b.Item1) && a.Item2 == b.Item2;
-        public int GetHashCode((SteeringTerm, int) x) => HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(x.Item1), x.Item2);
+        public CompiledTerm[] Terms { get; } = plan.Terms.Select(t => new CompiledTerm(t)).ToArray();
+
+        public bool Matches(SteeringPlan p)
+        {
+            var terms = p.Terms;
+            if (terms.Count != Terms.Length) return false;
+            for (var i = 0; i < Terms.Length; i++)
+                if (!ReferenceEquals(terms[i], Terms[i].Term)) return false;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A term's effective layers (in the vector's layer order) and, for ablate and clamp, its unit
+    /// directions by layer (computed as d / |d| the first time they are needed).
+    /// </summary>
+    private sealed class CompiledTerm
+    {
+        private readonly float[]?[] _units;
+
+        public CompiledTerm(SteeringTerm term)
+        {
+            Term = term;
+            Window = term.EffectiveWindow;
+            Layers = term.EffectiveLayers.ToArray();
+            _units = new float[]?[Layers.Length == 0 ? 0 : Layers.Max() + 1];
+        }
+
+        public SteeringTerm Term { get; }
+
+        public TokenWindow Window { get; }
+
+        public int[] Layers { get; }
+
+        public ReadOnlySpan<float> Direction(int layer) => Term.Vector.Direction(layer);
+
+        public float[] Unit(int layer)
+        {
+            if (_units[layer] is { } u) return u;
+            var d = Term.Vector.Direction(layer);
+            u = new float[d.Length];
+            TensorPrimitives.Divide(d, TensorPrimitives.Norm(d), u);
+            return _units[layer] = u;
+        }
+
+        /// <summary><see cref="TokenWindow.Contains"/> without allocating.</summary>
+        public bool Applies(int position, int promptLength)
+        {
+            switch (Window.Kind)
+            {
+                case WindowKind.All: return true;
+                case WindowKind.Prompt: return position < promptLength;
+                case WindowKind.Generated: return position >= promptLength;
+                default:
+                    var ranges = Window.Ranges!;
+                    for (var r = 0; r < ranges.Count; r++)
+                        if (position >= ranges[r].From && position < ranges[r].To) return true;
+                    return false;
+            }
+        }
+    }
+
+    /// <summary>One layer's work for the prepared decode: ascending rows, each with a run of terms applied in order.</summary>
+    private sealed class LayerWork
+    {
+        public (int Row, int TermStart, int TermCount)[] Rows = new (int, int, int)[8];
+        public CompiledTerm[] Terms = new CompiledTerm[8];
+        public int RowCount;
+        private int _termCount;
+
+        public bool IsEmpty => RowCount == 0;
+
+        /// <summary>Adds a term to a row; terms for one row arrive together, so a repeated row extends the last entry.</summary>
+        public void Add(int row, CompiledTerm term)
+        {
+            if (_termCount == Terms.Length) Array.Resize(ref Terms, Terms.Length * 2);
+            Terms[_termCount++] = term;
+            if (RowCount > 0 && Rows[RowCount - 1].Row == row)
+            {
+                Rows[RowCount - 1].TermCount++;
+                return;
+            }
+            if (RowCount == Rows.Length) Array.Resize(ref Rows, Rows.Length * 2);
+            Rows[RowCount++] = (row, _termCount - 1, 1);
+        }
+
+        public void Clear()
+        {
+            Array.Clear(Terms, 0, _termCount);
+            RowCount = 0;
+            _termCount = 0;
+        }
     }
 }

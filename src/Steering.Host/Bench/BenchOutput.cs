@@ -15,11 +15,19 @@ internal static class BenchOutput
         sb.AppendLine();
         sb.AppendLine($"{r.Architecture}, {r.Parameters:N0} parameters, {r.ModelType}; {r.Threads} thread(s), context {r.ContextSize}.");
         sb.AppendLine($"Machine: {r.Cpu}, {r.Cores} cores, {r.Os}; {r.Runtime}; llama.cpp {r.LlamaCpp}; {r.DateUtc}.");
+        sb.AppendLine($"Load average (1/5/15 min) {r.LoadBefore} at the start, {r.LoadAfter} at the end; {r.Seconds:F0} s in all.");
         sb.AppendLine();
-        sb.AppendLine("| row | median | min | max | runs | ratio | vs |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        sb.AppendLine("| row | median | min | max | runs | ratio | vs | vs plain decode, same batch |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var x in r.Rows)
-            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {(x.Ratio is { } q ? $"{q:F3}x" : "")} | {x.BaselineName ?? ""} |");
+            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
+        if (r.Pending.Count > 0)
+        {
+            sb.AppendLine();
+            foreach (var p in r.Pending) sb.AppendLine($"- {p}");
+        }
         return sb.ToString();
     }
+
+    private static string Ratio(double? q) => q is { } v ? $"{v:F3}x" : "";
 }

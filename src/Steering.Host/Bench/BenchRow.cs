@@ -1,9 +1,15 @@
 namespace LlamaSteer.Host.Bench;
 
-/// <summary>One benchmark row: tokens/s over repeated runs, and its ratio to the row it is compared with.</summary>
-internal sealed record BenchRow(string Name, string Unit, double Median, double Min, double Max, int Runs, string? BaselineName, double? Ratio, string Note);
+/// <summary>
+/// One benchmark row: a throughput over repeated runs, its ratio to the row it is compared with, and its
+/// ratio to plain decode of the same batch size (both measured in the same run).
+/// </summary>
+internal sealed record BenchRow(
+    string Name, string Unit, double Median, double Min, double Max, int Runs,
+    string? BaselineName, double? Ratio, int? BatchSize, string? PlainName, double? PlainRatio, string Note);
 
-/// <summary>A whole benchmark run with the machine it ran on.</summary>
+/// <summary>A whole benchmark run with the machine it ran on and how busy the machine was.</summary>
 internal sealed record BenchReport(
     string Model, string Architecture, ulong Parameters, string ModelType, int Threads, int ContextSize,
-    string Cpu, int Cores, string Os, string Runtime, string LlamaCpp, string DateUtc, IReadOnlyList<BenchRow> Rows);
+    string Cpu, int Cores, string Os, string Runtime, string LlamaCpp, string DateUtc,
+    string LoadBefore, string LoadAfter, double Seconds, IReadOnlyList<BenchRow> Rows, IReadOnlyList<string> Pending);

@@ -1,83 +1,138 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LlamaSteer.Capture;
+using LlamaSteer.Generation;
 using LlamaSteer.Inference;
 using LlamaSteer.Models;
 using LlamaSteer.Native.Runtime;
+using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
 
 namespace LlamaSteer.Host.Bench;
 
 /// <summary>Settings of one benchmark run; every row uses the same context settings.</summary>
-internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize);
+/// <param name="Only">When not empty, only rows whose name contains one of these texts run, with the rows they are compared with.</param>
+internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize, IReadOnlyList<string> Only);
 
 /// <summary>
 /// Measures every steering path on one model in one process: each row is timed over warm-up plus
-/// repeated runs (median, min, max) and given as a ratio to its baseline measured in the same run.
+/// repeated runs (median, min, max) and given as a ratio to its baseline and to plain decode of the
+/// same batch size, both measured in the same run.
 /// </summary>
 internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, TextWriter progress)
 {
-    private readonly List<(string Name, string Unit, string? Baseline, Func<double> Run)> _plan = [];
+    private sealed record Planned(string Name, string Unit, string? Baseline, int? BatchSize, string Note, Func<double> Run);
+
+    private readonly List<Planned> _plan = [];
+    private readonly Dictionary<int, string> _plainDecode = [];
+
+    /// <summary>Rows that cannot be measured yet, with why.</summary>
+    public static IReadOnlyList<string> Pending { get; } =
+        ["8 concurrent steered HTTP requests vs the same 8 one after another: pending, the HTTP host does not exist yet (the batched-generator row measures the engine side of it)"];
 
     public BenchReport Run(CancellationToken ct)
     {
-        var prompt = Prompt(settings.PromptTokens);
+        var loadBefore = LoadAverage();
+        var clock = Stopwatch.StartNew();
+        var work = new BenchWorkloads(model);
+        var batch = settings.BatchSequences;
+        var prompt = work.Prompt(settings.PromptTokens);
         var contextOptions = new ContextOptions
         {
             Threads = settings.Threads,
             ContextSize = settings.ContextSize,
             BatchSize = 512,
-            MaxSequences = Math.Max(settings.BatchSequences, 64),
+            MaxSequences = Math.Max(batch, 64),
         };
         using var plain = model.CreateContext(contextOptions);
         using var hooked = model.CreateContext(contextOptions with { EnableGraphHooks = true });
-
-        var decode1 = Measure("decode, batch 1", "tok/s", null, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)), ct);
-        Measure($"decode, batch {settings.BatchSequences}", "tok/s", null, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, settings.BatchSequences, settings.DecodeTokens)), ct);
-        var samples = Samples(64, settings.PromptTokens);
-        var prefill = Measure("prefill (packed, 512-token batches)", "tok/s", null, () => WithLease(plain, l => DecodeLoop.Prefill(l, samples, 512, 64)), ct);
-
         var all = LayerSet.Range(1, model.LayerCount - 1);
-        var vector = RandomVector(all);
-        Measure($"decode + static control vector (layers {all})", "tok/s", decode1, () => WithLease(plain, l =>
+        var middle = work.MiddleLayers;
+
+        var decode1 = PlainDecode(1, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)));
+        var decodeN = PlainDecode(batch, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens)));
+        var samples = work.Samples(64, settings.PromptTokens);
+        var prefill = Measure("prefill (packed, 512-token batches)", "tok/s", null, null, "", () => WithLease(plain, l => DecodeLoop.Prefill(l, samples, 512, 64)));
+
+        foreach (var layers in new[] { all, middle }.Distinct())
         {
-            l.SetControlVector(vector, all.First, all.Last);
-            try { return DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens); }
-            finally { l.SetControlVector([], -1, -1); }
-        }), ct);
-        Measure("decode, callback installed, no hook", "tok/s", decode1, () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)), ct);
-        Measure("decode + capture of every layer", "tok/s", decode1, () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens, new ReadEveryLayerHook())), ct);
+            var buffer = work.ControlVectorBuffer(layers);
+            Measure($"decode + static control vector (layers {layers}), batch 1", "tok/s", decode1, 1, "llama.cpp's control vector, no callback", () => WithLease(plain, l =>
+            {
+                l.SetControlVector(buffer, layers.First, layers.Last);
+                try { return DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens); }
+                finally { l.SetControlVector([], -1, -1); }
+            }));
+        }
+        Measure("decode, callback installed, no hook, batch 1", "tok/s", decode1, 1, "every node asked, none wanted", () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)));
+        Measure($"decode, callback installed, no hook, batch {batch}", "tok/s", decodeN, batch, "every node asked, none wanted", () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens)));
+
+        foreach (var contextual in new[] { false, true })
+        {
+            var (one, many, what) = contextual ? ("CLAS plan", "CLAS plans", "linear contextual add") : ("plan", "plans", "add");
+            var hook1 = new PlanHook(model.LayerCount, model.EmbeddingSize);
+            var hooks1 = BenchWorkloads.PlanHooks(hook1, work.Plans(1, middle, contextual, hooked.Size), prompt.Length);
+            Measure($"decode + {one} through the callback ({what}, layers {middle}), batch 1", "tok/s", decode1, 1, "PlanHook.Prepare per decode",
+                () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens, hooks1)));
+            var hookN = new PlanHook(model.LayerCount, model.EmbeddingSize);
+            var hooksN = BenchWorkloads.PlanHooks(hookN, work.Plans(batch, middle, contextual, hooked.Size), prompt.Length);
+            Measure($"decode + {batch} different {many} through the callback ({what}, layers {middle}), batch {batch}", "tok/s", decodeN, batch, "one plan per sequence, PlanHook.Prepare per decode",
+                () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens, hooksN)));
+        }
+
+        var everyLayer = new ReadEveryLayerHook();
+        Measure("decode + capture of every layer, batch 1", "tok/s", decode1, 1, "reads every row of every l_out",
+            () => WithLease(hooked, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens, _ => everyLayer)));
 
         using var capturer = new ActivationCapturer(model, settings.Threads, 512, 64);
+        var items = samples.Select(s => new CaptureItem(s)).ToArray();
+        var sampleTokens = samples.Sum(s => s.Length);
+        Measure($"extraction capture (layers {all}, last token)", "tok/s", prefill, null, "ActivationCapturer, 64 samples", () =>
         {
-            var items = samples.Select(s => new CaptureItem(s)).ToArray();
-            var layers = LayerSet.Range(1, model.LayerCount - 1);
-            Measure($"extraction capture (layers {layers}, last token)", "tok/s", prefill, () =>
-            {
-                var w = Stopwatch.StartNew();
-                capturer.Capture(items, layers, CapturePositions.LastToken, cancellationToken: ct);
-                return samples.Sum(s => s.Length) / w.Elapsed.TotalSeconds;
-            }, ct);
-            var middle = LayerSet.Of([model.LayerCount / 2]);
-            Measure($"extraction capture (layer {middle}, graph stopped after it)", "tok/s", prefill, () =>
-            {
-                var w = Stopwatch.StartNew();
-                capturer.Capture(items, middle, CapturePositions.LastToken, cancellationToken: ct);
-                return samples.Sum(s => s.Length) / w.Elapsed.TotalSeconds;
-            }, ct);
-        }
+            var w = Stopwatch.StartNew();
+            capturer.Capture(items, all, CapturePositions.LastToken, cancellationToken: ct);
+            return sampleTokens / w.Elapsed.TotalSeconds;
+        });
+        var single = LayerSet.Of([model.LayerCount / 2]);
+        Measure($"extraction capture (layer {single}, graph stopped after it)", "tok/s", prefill, null, "ActivationCapturer, 64 samples", () =>
+        {
+            var w = Stopwatch.StartNew();
+            capturer.Capture(items, single, CapturePositions.LastToken, cancellationToken: ct);
+            return sampleTokens / w.Elapsed.TotalSeconds;
+        });
+
+        var requestPlans = work.Plans(batch, middle, contextual: false, hooked.Size);
+        var requests = work.RequestPrompts(batch).Select((p, i) => new GenerationRequest(p, new GenerationOptions
+        {
+            MaxTokens = settings.DecodeTokens,
+            Sampling = SamplingOptions.Greedy,
+            Plan = requestPlans[i],
+        })).ToList();
+        var sequential = Measure($"{batch} steered requests one after another (TextGenerator)", "tok/s", decode1, 1,
+            "aggregate generated tok/s, prefill and sampling included; each plan alone rides llama.cpp's control vector",
+            () => RequestLoop.OneAfterAnother(hooked, requests, ct));
+        Measure($"{batch} steered requests batched (BatchedGenerator, one plan each)", "tok/s", sequential, batch,
+            "aggregate generated tok/s, prefill and sampling included; plans through the callback",
+            () => RequestLoop.Batched(hooked, requests, ct));
 
         var rows = Execute(ct);
         var rt = NativeRuntime.EnsureLoaded();
         var i = model.Info;
         return new BenchReport(Path.GetFileName(i.Path), i.Architecture, i.ParameterCount, i.Description, settings.Threads, plain.Size,
             CpuName(), Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, rt.LlamaVersion,
-            DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), rows);
+            DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), loadBefore, LoadAverage(), Math.Round(clock.Elapsed.TotalSeconds, 1), rows, Pending);
     }
 
-    private string Measure(string name, string unit, string? baseline, Func<double> run, CancellationToken ct)
+    private string PlainDecode(int batchSize, Func<double> run)
     {
-        _plan.Add((name, unit, baseline, run));
+        var name = Measure($"decode, batch {batchSize}", "tok/s", null, batchSize, "plain context, no callback", run);
+        _plainDecode[batchSize] = name;
+        return name;
+    }
+
+    private string Measure(string name, string unit, string? baseline, int? batchSize, string note, Func<double> run)
+    {
+        _plan.Add(new Planned(name, unit, baseline, batchSize, note, run));
         return name;
     }
 
@@ -87,6 +142,20 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
     /// </summary>
     private List<BenchRow> Execute(CancellationToken ct)
     {
+        if (settings.Only.Count > 0)
+        {
+            var keep = _plan.Where(p => settings.Only.Any(o => p.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).Select(p => p.Name).ToHashSet();
+            for (var added = true; added;)
+            {
+                added = false;
+                foreach (var p in _plan.Where(p => keep.Contains(p.Name)))
+                {
+                    if (p.Baseline is { } b) added |= keep.Add(b);
+                    if (p.BatchSize is { } n && _plainDecode.TryGetValue(n, out var plain)) added |= keep.Add(plain);
+                }
+            }
+            _plan.RemoveAll(p => !keep.Contains(p.Name));
+        }
         var values = _plan.Select(_ => new List<double>()).ToList();
         for (var round = -2; round < settings.Runs; round++)
         {
@@ -98,14 +167,26 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
                 if (round >= 0) values[i].Add(v);
             }
         }
+        var medians = new Dictionary<string, double>();
         var rows = new List<BenchRow>();
         for (var i = 0; i < _plan.Count; i++)
         {
+            var p = _plan[i];
             var v = values[i].Order().ToList();
             var median = v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-            rows.Add(new BenchRow(_plan[i].Name, _plan[i].Unit, median, v[0], v[^1], v.Count, _plan[i].Baseline, null, ""));
+            medians[p.Name] = median;
+            rows.Add(new BenchRow(p.Name, p.Unit, median, v[0], v[^1], v.Count, p.Baseline, null, p.BatchSize, null, null, p.Note));
         }
-        return rows.Select(r => r.BaselineName is null ? r : r with { Ratio = r.Median / rows.Single(b => b.Name == r.BaselineName).Median }).ToList();
+        return rows.Select(r =>
+        {
+            var plainName = r.BatchSize is { } b && _plainDecode.TryGetValue(b, out var n) && n != r.Name ? n : null;
+            return r with
+            {
+                Ratio = r.BaselineName is { } baseline ? r.Median / medians[baseline] : null,
+                PlainName = plainName,
+                PlainRatio = plainName is null ? null : r.Median / medians[plainName],
+            };
+        }).ToList();
     }
 
     private static double WithLease(InferenceContext ctx, Func<ContextLease, double> f)
@@ -114,37 +195,24 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
         return f(lease);
     }
 
-    private int[] Prompt(int n)
-    {
-        var text = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. ";
-        var tokens = model.Tokenize(string.Concat(Enumerable.Repeat(text, n / 8 + 1)));
-        return tokens[..Math.Min(n, tokens.Length)];
-    }
-
-    private List<int[]> Samples(int count, int length)
-    {
-        var rng = new Random(1);
-        var words = "the a girl boy dog cat park ball happy sad big small sun tree mom dad friend toy played ran jumped saw liked".Split(' ');
-        return Enumerable.Range(0, count).Select(_ =>
-        {
-            var t = model.Tokenize(string.Join(' ', Enumerable.Range(0, length).Select(_ => words[rng.Next(words.Length)])));
-            return t[..Math.Min(length, t.Length)];
-        }).ToList();
-    }
-
-    private float[] RandomVector(LayerSet layers)
-    {
-        var rng = new Random(2);
-        var data = new float[layers.Last * model.EmbeddingSize];
-        for (var k = (layers.First - 1) * model.EmbeddingSize; k < data.Length; k++) data[k] = (float)(rng.NextDouble() - 0.5) * 0.1f;
-        return data;
-    }
-
     private static string CpuName()
     {
         try
         {
             return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages, so a reader can judge how busy the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
         }
         catch (IOException)
         {

@@ -7,13 +7,18 @@ namespace LlamaSteer.Host.Bench;
 /// <summary>The timed loops: greedy token-by-token decode of several sequences, and packed prefill.</summary>
 internal static class DecodeLoop
 {
-    /// <summary>Prefills each sequence with the prompt, then decodes <paramref name="tokens"/> steps, one token per sequence per decode. Returns generated tokens/s (all sequences).</summary>
-    public static double Decode(ContextLease lease, int[] prompt, int sequences, int tokens, IGraphHook? hook = null)
+    /// <summary>
+    /// Prefills each sequence with the prompt, then decodes <paramref name="tokens"/> steps, one token per
+    /// sequence per decode. <paramref name="hookFor"/> gives the hook for each batch just before it is
+    /// decoded (per-sequence plans are prepared there, inside the timed loop, as generation does).
+    /// Returns generated tokens/s (all sequences).
+    /// </summary>
+    public static double Decode(ContextLease lease, int[] prompt, int sequences, int tokens, Func<TokenBatch, IGraphHook?>? hookFor = null)
     {
         lease.ClearMemory();
         var batch = new TokenBatch();
         for (var s = 0; s < sequences; s++) batch.AddSequence(prompt, 0, s);
-        Check(lease.Decode(batch, hook));
+        Check(lease.Decode(batch, hookFor?.Invoke(batch)));
         var next = new int[sequences];
         var outIndex = new int[sequences];
         for (var s = 0; s < sequences; s++) outIndex[s] = (s + 1) * prompt.Length - 1;
@@ -23,7 +28,7 @@ internal static class DecodeLoop
             for (var s = 0; s < sequences; s++) next[s] = ArgMax(lease.Logits(outIndex[s]));
             batch.Clear();
             for (var s = 0; s < sequences; s++) outIndex[s] = batch.Add(next[s], prompt.Length + step, s, output: true);
-            Check(lease.Decode(batch, hook));
+            Check(lease.Decode(batch, hookFor?.Invoke(batch)));
         }
         watch.Stop();
         return sequences * tokens / watch.Elapsed.TotalSeconds;
