@@ -21,6 +21,8 @@ internal static class BenchOutput
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var x in r.Rows)
             sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
+        sb.AppendLine();
+        sb.AppendLine("Ratios are medians over rounds of the row's throughput over its baseline's in the same round (rows run round-robin after two warm-up rounds).");
         if (r.Pending.Count > 0)
         {
             sb.AppendLine();

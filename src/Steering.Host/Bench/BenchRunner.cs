@@ -11,8 +11,9 @@ using LlamaSteer.Steering;
 namespace LlamaSteer.Host.Bench;
 
 /// <summary>Settings of one benchmark run; every row uses the same context settings.</summary>
+/// <param name="Samples">Samples (of PromptTokens tokens each) for the prefill and extraction rows.</param>
 /// <param name="Only">When not empty, only rows whose name contains one of these texts run, with the rows they are compared with.</param>
-internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize, IReadOnlyList<string> Only);
+internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, int PromptTokens, int BatchSequences, int ContextSize, int Samples, IReadOnlyList<string> Only);
 
 /// <summary>
 /// Measures every steering path on one model in one process: each row is timed over warm-up plus
@@ -51,7 +52,7 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
 
         var decode1 = PlainDecode(1, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)));
         var decodeN = PlainDecode(batch, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens)));
-        var samples = work.Samples(64, settings.PromptTokens);
+        var samples = work.Samples(settings.Samples, settings.PromptTokens);
         var prefill = Measure("prefill (packed, 512-token batches)", "tok/s", null, null, "", () => WithLease(plain, l => DecodeLoop.Prefill(l, samples, 512, 64)));
 
         foreach (var layers in new[] { all, middle }.Distinct())
@@ -87,14 +88,14 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
         using var capturer = new ActivationCapturer(model, settings.Threads, 512, 64);
         var items = samples.Select(s => new CaptureItem(s)).ToArray();
         var sampleTokens = samples.Sum(s => s.Length);
-        Measure($"extraction capture (layers {all}, last token)", "tok/s", prefill, null, "ActivationCapturer, 64 samples", () =>
+        Measure($"extraction capture (layers {all}, last token)", "tok/s", prefill, null, $"ActivationCapturer, {samples.Count} samples", () =>
         {
             var w = Stopwatch.StartNew();
             capturer.Capture(items, all, CapturePositions.LastToken, cancellationToken: ct);
             return sampleTokens / w.Elapsed.TotalSeconds;
         });
         var single = LayerSet.Of([model.LayerCount / 2]);
-        Measure($"extraction capture (layer {single}, graph stopped after it)", "tok/s", prefill, null, "ActivationCapturer, 64 samples", () =>
+        Measure($"extraction capture (layer {single}, graph stopped after it)", "tok/s", prefill, null, $"ActivationCapturer, {samples.Count} samples", () =>
         {
             var w = Stopwatch.StartNew();
             capturer.Capture(items, single, CapturePositions.LastToken, cancellationToken: ct);
@@ -138,7 +139,9 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
 
     /// <summary>
     /// Runs the rows round-robin: two warm-up rounds (JIT tiering, caches), then <c>Runs</c> timed rounds,
-    /// so slow drift of the machine (other load, clock) touches every row alike and ratios stay fair.
+    /// so slow drift of the machine (other load, clock) touches every row alike. A ratio is the median over
+    /// rounds of the row's value over its baseline's value in the same round: pairs measured seconds apart
+    /// share the machine's state, which a ratio of medians taken minutes apart would not.
     /// </summary>
     private List<BenchRow> Execute(CancellationToken ct)
     {
@@ -167,26 +170,25 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
                 if (round >= 0) values[i].Add(v);
             }
         }
-        var medians = new Dictionary<string, double>();
+        var byName = _plan.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => values[x.i]);
+        double? Paired(List<double> row, string? baseline) =>
+            baseline is null ? null : Median(row.Zip(byName[baseline], (a, b) => a / b).ToList());
         var rows = new List<BenchRow>();
         for (var i = 0; i < _plan.Count; i++)
         {
             var p = _plan[i];
-            var v = values[i].Order().ToList();
-            var median = v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-            medians[p.Name] = median;
-            rows.Add(new BenchRow(p.Name, p.Unit, median, v[0], v[^1], v.Count, p.Baseline, null, p.BatchSize, null, null, p.Note));
+            var v = values[i];
+            var plainName = p.BatchSize is { } b && _plainDecode.TryGetValue(b, out var n) && n != p.Name ? n : null;
+            rows.Add(new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, Paired(v, p.Baseline), p.BatchSize,
+                plainName, Paired(v, plainName), p.Note));
         }
-        return rows.Select(r =>
-        {
-            var plainName = r.BatchSize is { } b && _plainDecode.TryGetValue(b, out var n) && n != r.Name ? n : null;
-            return r with
-            {
-                Ratio = r.BaselineName is { } baseline ? r.Median / medians[baseline] : null,
-                PlainName = plainName,
-                PlainRatio = plainName is null ? null : r.Median / medians[plainName],
-            };
-        }).ToList();
+        return rows;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var v = values.Order().ToList();
+        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
     }
 
     private static double WithLease(InferenceContext ctx, Func<ContextLease, double> f)

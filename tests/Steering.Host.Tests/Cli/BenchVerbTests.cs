@@ -1,0 +1,52 @@
+using System.Text.Json;
+using LlamaSteer.Testing;
+
+namespace LlamaSteer.Host.Tests.Cli;
+
+/// <summary><c>llamasteer bench</c> through the real executable: every row runs and lands in the JSON and markdown (no timing is checked).</summary>
+[TestFixture]
+public class BenchVerbTests
+{
+    [Test]
+    public void EveryRowRunsAndIsReportedWithItsRatios()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        try
+        {
+            var output = Path.Combine(dir, "report");
+            var r = CliRunner.Run(["bench", "-m", TestPaths.Model, "-t", "1", "--runs", "1", "--tokens", "4", "--prompt-tokens", "8", "-o", output], timeoutSeconds: 300);
+            Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+
+            using var json = JsonDocument.Parse(File.ReadAllText(output + ".json"));
+            var rows = json.RootElement.GetProperty("Rows").EnumerateArray().ToList();
+            var names = rows.Select(x => x.GetProperty("Name").GetString()!).ToList();
+            string[] expected =
+            [
+                "decode, batch 1", "decode, batch 8", "prefill", "static control vector", "callback installed, no hook, batch 1",
+                "callback installed, no hook, batch 8", "decode + plan through the callback", "8 different plans through the callback",
+                "decode + CLAS plan through the callback", "8 different CLAS plans through the callback", "capture of every layer",
+                "extraction capture (layers", "graph stopped after it", "8 steered requests one after another", "8 steered requests batched",
+            ];
+            Assert.Multiple(() =>
+            {
+                foreach (var e in expected) Assert.That(names, Has.Some.Contains(e), $"no row '{e}'");
+                foreach (var x in rows)
+                {
+                    var name = x.GetProperty("Name").GetString();
+                    Assert.That(x.GetProperty("Median").GetDouble(), Is.GreaterThan(0), name);
+                    if (x.GetProperty("BaselineName").ValueKind == JsonValueKind.String)
+                        Assert.That(x.GetProperty("Ratio").GetDouble(), Is.GreaterThan(0), name);
+                    // Every decode row but the plain ones is also compared with plain decode of its batch size.
+                    if (x.GetProperty("BatchSize").ValueKind == JsonValueKind.Number && !name!.StartsWith("decode, batch"))
+                        Assert.That(x.GetProperty("PlainRatio").GetDouble(), Is.GreaterThan(0), name);
+                }
+                Assert.That(json.RootElement.GetProperty("Pending").EnumerateArray().Select(p => p.GetString()), Has.Some.Contains("HTTP"));
+                Assert.That(File.ReadAllText(output + ".md"), Does.Contain("| decode, batch 1 |"));
+            });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}
