@@ -22,7 +22,8 @@ internal static class BenchOutput
         foreach (var x in r.Rows)
             sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
         sb.AppendLine();
-        sb.AppendLine("Ratios are medians over rounds of the row's throughput over its baseline's in the same round (rows run round-robin after two warm-up rounds).");
+        sb.AppendLine("Rows run round-robin after two warm-up rounds; in each round a row runs right after fresh runs of the rows it is compared with, " +
+            "and a ratio is the median over rounds of those back-to-back pairs. Medians, minima and maxima are over all of a row's runs (baselines run more often).");
         if (r.Pending.Count > 0)
         {
             sb.AppendLine();
