@@ -78,7 +78,8 @@ internal sealed class BenchSchedule
         {
             var v = values[i];
             var plain = PlainFor(p);
-            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), p.BatchSize, plain, RatioTo(plain), p.Note);
+            double? best = p.Baseline is { } b ? v.Max() / values[index[b]].Max() : null;
+            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), best, p.BatchSize, plain, RatioTo(plain), p.Note);
             double? RatioTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? Median(r) : null;
         }).ToList();
     }
