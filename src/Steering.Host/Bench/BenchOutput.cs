@@ -24,7 +24,7 @@ internal static class BenchOutput
         sb.AppendLine();
         sb.AppendLine("Rows run round-robin after two warm-up rounds; in each round a row runs right after fresh runs of the rows it is compared with, " +
             "and a ratio is the median over rounds of those back-to-back pairs. Medians, minima and maxima are over all of a row's runs (baselines run more often); " +
-            "best/best is the row's fastest run over its baseline's fastest, the runs least disturbed by other work on the machine.");
+            "best/best is the row's fastest run over the fastest of the baseline runs paired with it, the runs least disturbed by other work on the machine.");
         if (r.Pending.Count > 0)
         {
             sb.AppendLine();

@@ -3,8 +3,8 @@ namespace LlamaSteer.Host.Bench;
 /// <summary>
 /// One benchmark row: a throughput over repeated runs, its ratio to the row it is compared with, and its
 /// ratio to plain decode of the same batch size (both measured in the same run). <see cref="BestRatio"/>
-/// compares the best runs (Max over the baseline's Max): on a shared machine the best run is the one
-/// least disturbed by other work.
+/// compares the best runs (the row's fastest over the fastest of the baseline runs paired with it): on a
+/// shared machine the best run is the one least disturbed by other work.
 /// </summary>
 internal sealed record BenchRow(
     string Name, string Unit, double Median, double Min, double Max, int Runs,

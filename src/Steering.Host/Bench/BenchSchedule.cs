@@ -47,7 +47,7 @@ internal sealed class BenchSchedule
     {
         var index = _rows.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => x.i);
         var values = _rows.Select(_ => new List<double>()).ToList();
-        var pairs = _rows.Select(_ => new Dictionary<string, List<double>>()).ToList();
+        var pairs = _rows.Select(_ => new Dictionary<string, List<(double Row, double Other)>>()).ToList();
         for (var round = -2; round < runs; round++)
         {
             progress.WriteLine(round < 0 ? $"  warm-up round {round + 3} of 2" : $"  round {round + 1} of {runs}");
@@ -70,7 +70,7 @@ internal sealed class BenchSchedule
                 foreach (var (c, b) in before)
                 {
                     if (!pairs[i].TryGetValue(c, out var list)) pairs[i][c] = list = [];
-                    list.Add(v / b);
+                    list.Add((v, b));
                 }
             }
         }
@@ -78,9 +78,10 @@ internal sealed class BenchSchedule
         {
             var v = values[i];
             var plain = PlainFor(p);
-            double? best = p.Baseline is { } b ? v.Max() / values[index[b]].Max() : null;
-            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), best, p.BatchSize, plain, RatioTo(plain), p.Note);
-            double? RatioTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? Median(r) : null;
+            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), BestTo(p.Baseline), p.BatchSize, plain, RatioTo(plain), p.Note);
+            double? RatioTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? Median(r.Select(x => x.Row / x.Other).ToList()) : null;
+            // Against the baseline's runs paired with this row only: the fastest of more runs would be biased upwards.
+            double? BestTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? r.Max(x => x.Row) / r.Max(x => x.Other) : null;
         }).ToList();
     }
 
