@@ -17,12 +17,14 @@ internal static class BenchOutput
         sb.AppendLine($"Machine: {r.Cpu}, {r.Cores} cores, {r.Os}; {r.Runtime}; llama.cpp {r.LlamaCpp}; {r.DateUtc}.");
         sb.AppendLine($"Load average (1/5/15 min) {r.LoadBefore} at the start, {r.LoadAfter} at the end; {r.Seconds:F0} s in all.");
         sb.AppendLine();
-        sb.AppendLine("| row | median | min | max | runs | ratio | vs | vs plain decode, same batch |");
-        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        sb.AppendLine("| row | median | min | max | runs | ratio | best/best | vs | ratio to plain decode, same batch |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var x in r.Rows)
-            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
+            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {Ratio(x.BestRatio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
         sb.AppendLine();
-        sb.AppendLine("Ratios are medians over rounds of the row's throughput over its baseline's in the same round (rows run round-robin after two warm-up rounds).");
+        sb.AppendLine("Rows run round-robin after two warm-up rounds; in each round a row runs right after fresh runs of the rows it is compared with, " +
+            "and a ratio is the median over rounds of those back-to-back pairs. Medians, minima and maxima are over all of a row's runs (baselines run more often); " +
+            "best/best is the row's fastest run over the fastest of the baseline runs paired with it, the runs least disturbed by other work on the machine.");
         if (r.Pending.Count > 0)
         {
             sb.AppendLine();

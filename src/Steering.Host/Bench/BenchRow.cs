@@ -2,11 +2,13 @@ namespace LlamaSteer.Host.Bench;
 
 /// <summary>
 /// One benchmark row: a throughput over repeated runs, its ratio to the row it is compared with, and its
-/// ratio to plain decode of the same batch size (both measured in the same run).
+/// ratio to plain decode of the same batch size (both measured in the same run). <see cref="BestRatio"/>
+/// compares the best runs (the row's fastest over the fastest of the baseline runs paired with it): on a
+/// shared machine the best run is the one least disturbed by other work.
 /// </summary>
 internal sealed record BenchRow(
     string Name, string Unit, double Median, double Min, double Max, int Runs,
-    string? BaselineName, double? Ratio, int? BatchSize, string? PlainName, double? PlainRatio, string Note);
+    string? BaselineName, double? Ratio, double? BestRatio, int? BatchSize, string? PlainName, double? PlainRatio, string Note);
 
 /// <summary>A whole benchmark run with the machine it ran on and how busy the machine was.</summary>
 internal sealed record BenchReport(

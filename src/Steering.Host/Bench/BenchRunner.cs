@@ -18,14 +18,11 @@ internal sealed record BenchSettings(int Threads, int Runs, int DecodeTokens, in
 /// <summary>
 /// Measures every steering path on one model in one process: each row is timed over warm-up plus
 /// repeated runs (median, min, max) and given as a ratio to its baseline and to plain decode of the
-/// same batch size, both measured in the same run.
+/// same batch size, both measured in the same run (see <see cref="BenchSchedule"/>).
 /// </summary>
 internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, TextWriter progress)
 {
-    private sealed record Planned(string Name, string Unit, string? Baseline, int? BatchSize, string Note, Func<double> Run);
-
-    private readonly List<Planned> _plan = [];
-    private readonly Dictionary<int, string> _plainDecode = [];
+    private readonly BenchSchedule _schedule = new();
 
     /// <summary>Rows that cannot be measured yet, with why.</summary>
     public static IReadOnlyList<string> Pending { get; } =
@@ -116,7 +113,8 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
             "aggregate generated tok/s, prefill and sampling included; plans through the callback",
             () => RequestLoop.Batched(hooked, requests, ct));
 
-        var rows = Execute(ct);
+        _schedule.Keep(settings.Only);
+        var rows = _schedule.Execute(settings.Runs, progress, ct);
         var rt = NativeRuntime.EnsureLoaded();
         var i = model.Info;
         return new BenchReport(Path.GetFileName(i.Path), i.Architecture, i.ParameterCount, i.Description, settings.Threads, plain.Size,
@@ -124,72 +122,10 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
             DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), loadBefore, LoadAverage(), Math.Round(clock.Elapsed.TotalSeconds, 1), rows, Pending);
     }
 
-    private string PlainDecode(int batchSize, Func<double> run)
-    {
-        var name = Measure($"decode, batch {batchSize}", "tok/s", null, batchSize, "plain context, no callback", run);
-        _plainDecode[batchSize] = name;
-        return name;
-    }
+    private string PlainDecode(int batchSize, Func<double> run) => _schedule.AddPlainDecode(batchSize, "plain context, no callback", run);
 
-    private string Measure(string name, string unit, string? baseline, int? batchSize, string note, Func<double> run)
-    {
-        _plan.Add(new Planned(name, unit, baseline, batchSize, note, run));
-        return name;
-    }
-
-    /// <summary>
-    /// Runs the rows round-robin: two warm-up rounds (JIT tiering, caches), then <c>Runs</c> timed rounds,
-    /// so slow drift of the machine (other load, clock) touches every row alike. A ratio is the median over
-    /// rounds of the row's value over its baseline's value in the same round: pairs measured seconds apart
-    /// share the machine's state, which a ratio of medians taken minutes apart would not.
-    /// </summary>
-    private List<BenchRow> Execute(CancellationToken ct)
-    {
-        if (settings.Only.Count > 0)
-        {
-            var keep = _plan.Where(p => settings.Only.Any(o => p.Name.Contains(o, StringComparison.OrdinalIgnoreCase))).Select(p => p.Name).ToHashSet();
-            for (var added = true; added;)
-            {
-                added = false;
-                foreach (var p in _plan.Where(p => keep.Contains(p.Name)))
-                {
-                    if (p.Baseline is { } b) added |= keep.Add(b);
-                    if (p.BatchSize is { } n && _plainDecode.TryGetValue(n, out var plain)) added |= keep.Add(plain);
-                }
-            }
-            _plan.RemoveAll(p => !keep.Contains(p.Name));
-        }
-        var values = _plan.Select(_ => new List<double>()).ToList();
-        for (var round = -2; round < settings.Runs; round++)
-        {
-            progress.WriteLine(round < 0 ? $"  warm-up round {round + 3} of 2" : $"  round {round + 1} of {settings.Runs}");
-            for (var i = 0; i < _plan.Count; i++)
-            {
-                ct.ThrowIfCancellationRequested();
-                var v = _plan[i].Run();
-                if (round >= 0) values[i].Add(v);
-            }
-        }
-        var byName = _plan.Select((p, i) => (p.Name, i)).ToDictionary(x => x.Name, x => values[x.i]);
-        double? Paired(List<double> row, string? baseline) =>
-            baseline is null ? null : Median(row.Zip(byName[baseline], (a, b) => a / b).ToList());
-        var rows = new List<BenchRow>();
-        for (var i = 0; i < _plan.Count; i++)
-        {
-            var p = _plan[i];
-            var v = values[i];
-            var plainName = p.BatchSize is { } b && _plainDecode.TryGetValue(b, out var n) && n != p.Name ? n : null;
-            rows.Add(new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, Paired(v, p.Baseline), p.BatchSize,
-                plainName, Paired(v, plainName), p.Note));
-        }
-        return rows;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var v = values.Order().ToList();
-        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-    }
+    private string Measure(string name, string unit, string? baseline, int? batchSize, string note, Func<double> run) =>
+        _schedule.Add(name, unit, baseline, batchSize, note, run);
 
     private static double WithLease(InferenceContext ctx, Func<ContextLease, double> f)
     {

@@ -28,7 +28,7 @@ internal static class BenchCommand
             using var model = common.LoadModel(parse, ct);
             var threads = parse.GetValue(common.Threads) ?? Models.ThreadDefaults.For(model.Info.ParameterCount);
             var settings = new BenchSettings(threads, parse.GetValue(runs), parse.GetValue(tokens), parse.GetValue(promptTokens), parse.GetValue(batch),
-                Math.Max(1024, parse.GetValue(promptTokens) + parse.GetValue(tokens) + 8), parse.GetValue(samples), parse.GetValue(only) ?? []);
+                Math.Max(1024, parse.GetValue(batch) * (parse.GetValue(promptTokens) + parse.GetValue(tokens) + 8)), parse.GetValue(samples), parse.GetValue(only) ?? []);
             Console.Error.WriteLine($"llamasteer bench: {Path.GetFileName(model.Info.Path)}, {threads} thread(s), {settings.Runs} runs per row");
             var report = new BenchRunner(model, settings, Console.Error).Run(ct);
             var md = BenchOutput.Markdown(report);
