@@ -15,7 +15,8 @@ internal static class BenchOutput
         sb.AppendLine();
         sb.AppendLine($"{r.Architecture}, {r.Parameters:N0} parameters, {r.ModelType}; {r.Threads} thread(s), context {r.ContextSize}.");
         sb.AppendLine($"Machine: {r.Cpu}, {r.Cores} cores, {r.Os}; {r.Runtime}; llama.cpp {r.LlamaCpp}; {r.DateUtc}.");
-        sb.AppendLine($"Load average (1/5/15 min) {r.LoadBefore} at the start, {r.LoadAfter} at the end; {r.Seconds:F0} s in all.");
+        var steal = r.StealPercent is { } stolen ? $"; {stolen:F1}% of CPU time stolen by the hypervisor during the run" : "";
+        sb.AppendLine($"Load average (1/5/15 min) {r.LoadBefore} at the start, {r.LoadAfter} at the end{steal}; {r.Seconds:F0} s in all.");
         sb.AppendLine();
         sb.AppendLine("| row | median | min | max | runs | ratio | best/best | vs | ratio to plain decode, same batch |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");

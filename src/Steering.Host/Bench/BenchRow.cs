@@ -10,8 +10,11 @@ internal sealed record BenchRow(
     string Name, string Unit, double Median, double Min, double Max, int Runs,
     string? BaselineName, double? Ratio, double? BestRatio, int? BatchSize, string? PlainName, double? PlainRatio, string Note);
 
-/// <summary>A whole benchmark run with the machine it ran on and how busy the machine was.</summary>
+/// <summary>
+/// A whole benchmark run with the machine it ran on and how busy the machine was. <see cref="StealPercent"/> is
+/// the share of CPU time the hypervisor gave to other guests during the run (null where /proc/stat is missing).
+/// </summary>
 internal sealed record BenchReport(
     string Model, string Architecture, ulong Parameters, string ModelType, int Threads, int ContextSize,
     string Cpu, int Cores, string Os, string Runtime, string LlamaCpp, string DateUtc,
-    string LoadBefore, string LoadAfter, double Seconds, IReadOnlyList<BenchRow> Rows, IReadOnlyList<string> Pending);
+    string LoadBefore, string LoadAfter, double? StealPercent, double Seconds, IReadOnlyList<BenchRow> Rows, IReadOnlyList<string> Pending);

@@ -31,6 +31,7 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
     public BenchReport Run(CancellationToken ct)
     {
         var loadBefore = LoadAverage();
+        var cpuBefore = CpuTimes.Read();
         var clock = Stopwatch.StartNew();
         var work = new BenchWorkloads(model);
         var batch = settings.BatchSequences;
@@ -48,7 +49,7 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
         var middle = work.MiddleLayers;
 
         var decode1 = PlainDecode(1, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, 1, settings.DecodeTokens)));
-        var decodeN = PlainDecode(batch, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens)));
+        var decodeN = PlainDecode(batch, () => WithLease(plain, l => DecodeLoop.Decode(l, prompt, batch, settings.DecodeTokens)), decode1);
         var samples = work.Samples(settings.Samples, settings.PromptTokens);
         var prefill = Measure("prefill (packed, 512-token batches)", "tok/s", null, null, "", () => WithLease(plain, l => DecodeLoop.Prefill(l, samples, 512, 64)));
 
@@ -119,10 +120,11 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
         var i = model.Info;
         return new BenchReport(Path.GetFileName(i.Path), i.Architecture, i.ParameterCount, i.Description, settings.Threads, plain.Size,
             CpuName(), Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, rt.LlamaVersion,
-            DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), loadBefore, LoadAverage(), Math.Round(clock.Elapsed.TotalSeconds, 1), rows, Pending);
+            DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), loadBefore, LoadAverage(), CpuTimes.StealPercent(cpuBefore, CpuTimes.Read()), Math.Round(clock.Elapsed.TotalSeconds, 1), rows, Pending);
     }
 
-    private string PlainDecode(int batchSize, Func<double> run) => _schedule.AddPlainDecode(batchSize, "plain context, no callback", run);
+    private string PlainDecode(int batchSize, Func<double> run, string? baseline = null) =>
+        _schedule.AddPlainDecode(batchSize, baseline is null ? "plain context, no callback" : "plain context, no callback; the ratio is the most batching can give", run, baseline);
 
     private string Measure(string name, string unit, string? baseline, int? batchSize, string note, Func<double> run) =>
         _schedule.Add(name, unit, baseline, batchSize, note, run);

@@ -15,10 +15,13 @@ internal sealed class BenchSchedule
     private readonly List<Planned> _rows = [];
     private readonly Dictionary<int, string> _plainDecode = [];
 
-    /// <summary>Adds plain decode of a batch size: the row every other row of that batch size is also compared with.</summary>
-    public string AddPlainDecode(int batchSize, string note, Func<double> run)
+    /// <summary>
+    /// Adds plain decode of a batch size: the row every other row of that batch size is also compared with.
+    /// A <paramref name="baseline"/> (plain decode of batch 1) makes its ratio the most batching can give.
+    /// </summary>
+    public string AddPlainDecode(int batchSize, string note, Func<double> run, string? baseline = null)
     {
-        var name = Add($"decode, batch {batchSize}", "tok/s", null, batchSize, note, run);
+        var name = Add($"decode, batch {batchSize}", "tok/s", baseline, batchSize, note, run);
         _plainDecode[batchSize] = name;
         return name;
     }

@@ -15,7 +15,7 @@ internal static class BenchCommand
         var samples = new Option<int>("--samples") { Description = "Samples for the prefill and extraction rows (packed into 512-token decodes)", DefaultValueFactory = _ => 32 };
         var batch = new Option<int>("--batch") { Description = "Sequences decoded together in the batched rows", DefaultValueFactory = _ => 8 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the report as OUT.json and OUT.md" };
-        var only = new Option<string[]>("--rows") { Description = "Run only the rows whose name contains one of these texts (and the rows they are compared with); for profiling", AllowMultipleArgumentsPerToken = true };
+        var only = new Option<string[]>("--rows") { Description = "Run only the rows whose name contains one of these texts (and the rows they are compared with); for profiling (repeatable)" };
         var command = new Command("bench", "Measure plain decode and prefill, static steering, per-sequence and CLAS plans, capture, extraction and batched requests on one model");
         common.AddTo(command);
         foreach (var o in new Option[] { runs, tokens, promptTokens, batch, samples, output, only }) command.Options.Add(o);

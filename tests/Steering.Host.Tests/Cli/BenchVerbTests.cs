@@ -49,4 +49,37 @@ public class BenchVerbTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Test]
+    public void RowsFilterKeepsTheChosenRowsAndWhatTheyAreComparedWith()
+    {
+        var dir = TestPaths.NewTempDirectory();
+        try
+        {
+            var output = Path.Combine(dir, "report");
+            var r = CliRunner.Run(["bench", "-m", TestPaths.Model, "-t", "1", "--runs", "1", "--tokens", "4", "--prompt-tokens", "8", "--samples", "4",
+                "--rows", "graph stopped", "--rows", "decode + plan through", "-o", output], timeoutSeconds: 300);
+            Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+
+            using var json = JsonDocument.Parse(File.ReadAllText(output + ".json"));
+            var names = json.RootElement.GetProperty("Rows").EnumerateArray().Select(x => x.GetProperty("Name").GetString()!).ToList();
+            Assert.That(names, Has.Count.EqualTo(4), string.Join(" | ", names));
+            Assert.That(names, Has.One.StartsWith("prefill"));
+            Assert.That(names, Has.One.Contains("graph stopped after it"));
+            Assert.That(names, Has.One.EqualTo("decode, batch 1"));
+            Assert.That(names, Has.One.StartsWith("decode + plan through the callback"));
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Test]
+    public void AnUnknownOptionAfterRowsIsRefusedNotTakenAsARowFilter()
+    {
+        var r = CliRunner.Run(["bench", "-m", TestPaths.Model, "--rows", "decode", "--json-out"], timeoutSeconds: 120);
+        Assert.That(r.ExitCode, Is.Not.Zero);
+        Assert.That(r.Stderr, Does.Contain("--json-out"));
+    }
 }
