@@ -21,10 +21,10 @@ internal static class BenchOutput
         sb.AppendLine("| row | median | min | max | runs | ratio | best/best | vs | ratio to plain decode, same batch |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var x in r.Rows)
-            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio)} | {Ratio(x.BestRatio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio)} |");
+            sb.AppendLine($"| {x.Name} | {x.Median:F1} {x.Unit} | {x.Min:F1} | {x.Max:F1} | {x.Runs} | {Ratio(x.Ratio, x.RatioSpread)} | {Ratio(x.BestRatio)} | {x.BaselineName ?? ""} | {Ratio(x.PlainRatio, x.PlainRatioSpread)} |");
         sb.AppendLine();
         sb.AppendLine("Rows run round-robin after two warm-up rounds; in each round a row runs right after fresh runs of the rows it is compared with, " +
-            "and a ratio is the median over rounds of those back-to-back pairs. Medians, minima and maxima are over all of a row's runs (baselines run more often); " +
+            "and a ratio is the median over rounds of those back-to-back pairs, with the middle half of the per-round ratios in brackets (interquartile range). Medians, minima and maxima are over all of a row's runs (baselines run more often); " +
             "best/best is the row's fastest run over the fastest of the baseline runs paired with it, the runs least disturbed by other work on the machine.");
         if (r.Pending.Count > 0)
         {
@@ -34,5 +34,6 @@ internal static class BenchOutput
         return sb.ToString();
     }
 
-    private static string Ratio(double? q) => q is { } v ? $"{v:F3}x" : "";
+    private static string Ratio(double? q, Quartiles? spread = null) =>
+        q is not { } v ? "" : spread is { } s ? $"{v:F3}x ({s.Low:F2}-{s.High:F2})" : $"{v:F3}x";
 }

@@ -81,8 +81,11 @@ internal sealed class BenchSchedule
         {
             var v = values[i];
             var plain = PlainFor(p);
-            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), BestTo(p.Baseline), p.BatchSize, plain, RatioTo(plain), p.Note);
-            double? RatioTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? Median(r.Select(x => x.Row / x.Other).ToList()) : null;
+            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), BestTo(p.Baseline), p.BatchSize, plain, RatioTo(plain), p.Note,
+                SpreadTo(p.Baseline), SpreadTo(plain));
+            List<double>? Ratios(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? r.Select(x => x.Row / x.Other).ToList() : null;
+            double? RatioTo(string? other) => Ratios(other) is { } r ? Median(r) : null;
+            Quartiles? SpreadTo(string? other) => Ratios(other) is { } r ? new Quartiles(Quantile(r, 0.25), Quantile(r, 0.75)) : null;
             // Against the baseline's runs paired with this row only: the fastest of more runs would be biased upwards.
             double? BestTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? r.Max(x => x.Row) / r.Max(x => x.Other) : null;
         }).ToList();
@@ -93,9 +96,14 @@ internal sealed class BenchSchedule
     private IEnumerable<string> Comparisons(Planned p) =>
         new[] { PlainFor(p), p.Baseline }.OfType<string>().Distinct();
 
-    private static double Median(List<double> values)
+    private static double Median(List<double> values) => Quantile(values, 0.5);
+
+    /// <summary>The q-quantile, interpolating linearly between order statistics (R's type 7).</summary>
+    internal static double Quantile(IReadOnlyList<double> values, double q)
     {
         var v = values.Order().ToList();
-        return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+        var h = (v.Count - 1) * q;
+        var lo = (int)Math.Floor(h);
+        return lo + 1 < v.Count ? v[lo] + (h - lo) * (v[lo + 1] - v[lo]) : v[lo];
     }
 }

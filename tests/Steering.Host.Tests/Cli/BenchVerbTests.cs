@@ -35,7 +35,13 @@ public class BenchVerbTests
                     var name = x.GetProperty("Name").GetString();
                     Assert.That(x.GetProperty("Median").GetDouble(), Is.GreaterThan(0), name);
                     if (x.GetProperty("BaselineName").ValueKind == JsonValueKind.String)
-                        Assert.That(x.GetProperty("Ratio").GetDouble(), Is.GreaterThan(0), name);
+                    {
+                        var ratio = x.GetProperty("Ratio").GetDouble();
+                        Assert.That(ratio, Is.GreaterThan(0), name);
+                        var spread = x.GetProperty("RatioSpread");
+                        Assert.That(spread.GetProperty("Low").GetDouble(), Is.LessThanOrEqualTo(ratio + 1e-12), name);
+                        Assert.That(spread.GetProperty("High").GetDouble(), Is.GreaterThanOrEqualTo(ratio - 1e-12), name);
+                    }
                     // Every decode row but the plain ones is also compared with plain decode of its batch size.
                     if (x.GetProperty("BatchSize").ValueKind == JsonValueKind.Number && !name!.StartsWith("decode, batch"))
                         Assert.That(x.GetProperty("PlainRatio").GetDouble(), Is.GreaterThan(0), name);
@@ -48,6 +54,17 @@ public class BenchVerbTests
         {
             Directory.Delete(dir, true);
         }
+    }
+
+    [Test]
+    public void QuantilesInterpolateBetweenOrderStatistics()
+    {
+        double[] v = [4, 1, 3, 2];
+        Assert.That(LlamaSteer.Host.Bench.BenchSchedule.Quantile(v, 0.5), Is.EqualTo(2.5));
+        Assert.That(LlamaSteer.Host.Bench.BenchSchedule.Quantile(v, 0.25), Is.EqualTo(1.75));
+        Assert.That(LlamaSteer.Host.Bench.BenchSchedule.Quantile(v, 0.75), Is.EqualTo(3.25));
+        Assert.That(LlamaSteer.Host.Bench.BenchSchedule.Quantile([7.0], 0.25), Is.EqualTo(7));
+        Assert.That(LlamaSteer.Host.Bench.BenchSchedule.Quantile([1.0, 2, 3], 0.5), Is.EqualTo(2));
     }
 
     [Test]
