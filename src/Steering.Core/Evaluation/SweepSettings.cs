@@ -5,8 +5,12 @@ using LlamaSteer.Vectors;
 
 namespace LlamaSteer.Evaluation;
 
-/// <summary>One vector a sweep evaluates: a file, or the vector one extraction method made from a dataset.</summary>
-public sealed record SweepCandidate(string Name, SteeringVector Vector);
+/// <summary>
+/// One vector a sweep evaluates: a file, or the vector one extraction method made from a dataset. With
+/// <paramref name="Contextual"/> (CLAS parameters), each cell's strength is scaled per token by the
+/// coefficient computed from the hidden state instead of applying the same amount to every token.
+/// </summary>
+public sealed record SweepCandidate(string Name, SteeringVector Vector, IContextualStrength? Contextual = null);
 
 /// <summary>
 /// What <see cref="SteeringSweep"/> measures: every candidate on every layer row at every strength (one
@@ -78,7 +82,7 @@ public sealed record SweepSettings
         return this;
     }
 
-    /// <summary>The plan of one cell: the candidate added at the strength on the row's layers, every token.</summary>
+    /// <summary>The plan of one cell: the candidate added at the strength on the row's layers, every token (scaled per token by its contextual strength, if any).</summary>
     public static SteeringPlan Plan(SweepCandidate candidate, LayerSet layers, float strength) =>
-        new([new SteeringTerm(candidate.Vector, strength, layers) { Name = candidate.Name }]);
+        new([new SteeringTerm(candidate.Vector, strength, layers) { Name = candidate.Name, Contextual = candidate.Contextual }]);
 }

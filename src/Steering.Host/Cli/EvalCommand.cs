@@ -8,6 +8,7 @@ using LlamaSteer.Host.Reports;
 using LlamaSteer.Models;
 using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
+using LlamaSteer.Steering.Contextual;
 using LlamaSteer.Vectors;
 using LlamaSteer.Vectors.Extraction;
 
@@ -29,6 +30,7 @@ internal static class EvalCommand
         var vector = new Option<string?>("--vector") { Description = "Control-vector file to evaluate" };
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Or train from this dataset (shipped name or JSONL path), one vector per --methods" };
         var methods = new Option<string>("--methods") { Description = "Extraction methods to compare with --dataset (mean, mean-centred, pca-diff, pca-center, probe)", DefaultValueFactory = _ => "mean" };
+        var clas = new Option<bool>("--clas") { Description = "Also sweep the --vector with its CLAS parameters (NAME.clas.gguf beside it; fit them with llamasteer clas): fixed strength and CLAS side by side" };
         var layers = new Option<string?>("--layers") { Description = "Layers to sweep, each alone (e.g. 2,3 or 1-4; default: every layer of the vector)" };
         var layerSets = new Option<string[]>("--layer-set") { Description = "A group of layers steered together as one row (repeatable, e.g. --layer-set 1-4)" };
         var strengths = new Option<string>("--strengths") { Description = "Strengths to sweep, comma-separated", DefaultValueFactory = _ => "-2,-1,0,1,2" };
@@ -51,7 +53,7 @@ internal static class EvalCommand
 
         var command = new Command("eval", "Sweep a vector over layers and strengths: effect, concept rate, fluency cost and checks per setting, and a recommended setting");
         common.AddTo(command);
-        foreach (var o in new Option[] { vector, dataset, methods, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
+        foreach (var o in new Option[] { vector, dataset, methods, clas, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
             command.Options.Add(o);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
@@ -63,6 +65,11 @@ internal static class EvalCommand
             var vectorPath = parse.GetValue(vector);
             var datasetName = parse.GetValue(dataset);
             if ((vectorPath is null) == (datasetName is null)) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from.");
+            var withClas = parse.GetValue(clas);
+            if (withClas && vectorPath is null)
+                throw new ArgumentException("--clas needs --vector FILE: CLAS parameters are fitted for one vector file (llamasteer clas --vector FILE) and saved beside it.");
+            if (withClas && !File.Exists(ClasParameters.PathBeside(vectorPath!)))
+                throw new LlamaSteer.Errors.LlamaSteerException($"--clas: {ClasParameters.PathBeside(vectorPath!)} does not exist; fit it first with llamasteer clas --vector {vectorPath} --wanted FILE --unwanted FILE.");
             var methodList = SplitList(parse.GetValue(methods)).Select(ExtractionMethodNames.Parse).Distinct().ToArray();
             if (methodList.Length == 0) throw new ArgumentException("--methods names no method.");
             if ((parse.GetValue(positive) is null) != (parse.GetValue(negative) is null)) throw new ArgumentException("--positive and --negative go together.");
@@ -123,7 +130,7 @@ internal static class EvalCommand
             (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
 
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
-                ? [new SweepCandidate(Path.GetFileName(vectorPath)!, fileVector)]
+                ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, withClas ? ClasParameters.PathBeside(vectorPath!) : null, rows)
                 : Train(model, data!, methodList, rows, threads, ct);
             settings = settings with { Candidates = candidates };
 
@@ -145,6 +152,15 @@ internal static class EvalCommand
             return Task.FromResult(ErrorReporter.Ok);
         }));
         return command;
+    }
+
+    /// <summary>The vector file at a fixed strength, and with <paramref name="clasPath"/> also the same vector under its CLAS parameters (checked to belong to it and to cover every swept layer).</summary>
+    private static IReadOnlyList<SweepCandidate> FileCandidates(string name, SteeringVector vector, string? clasPath, IReadOnlyList<LayerSet> rows)
+    {
+        var fixedStrength = new SweepCandidate(name, vector);
+        if (clasPath is null) return [fixedStrength];
+        var clas = ClasParameters.Load(clasPath, vector, LayerSet.Of(rows.SelectMany(r => r.Layers)));
+        return [fixedStrength with { Name = name + " (fixed)" }, new SweepCandidate(name + " (CLAS)", vector, clas.Strength)];
     }
 
     private static IReadOnlyList<SweepCandidate> Train(LlamaModel model, ContrastiveDataset data, IReadOnlyList<ExtractionMethod> methods, IReadOnlyList<LayerSet> rows, int? threads, CancellationToken ct)

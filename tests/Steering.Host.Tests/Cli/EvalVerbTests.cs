@@ -81,6 +81,41 @@ public class EvalVerbTests
     }
 
     [Test]
+    public void ClasIsSweptBesideTheFixedStrength()
+    {
+        var vec = Path.Combine(_dir, "clasmood.gguf");
+        File.Copy(_vector, vec);
+        var wanted = Path.Combine(_dir, "wanted.txt");
+        var unwanted = Path.Combine(_dir, "unwanted.txt");
+        File.WriteAllLines(wanted, ["Lily was so happy.", "Tim smiled and laughed.", "They were very glad.", "Sue felt sad and cried."]);
+        File.WriteAllLines(unwanted, ["The sun was in the sky.", "Tim went to the park.", "Mom made a cake.", "The dog ran to the tree."]);
+        var fit = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", wanted, "--unwanted", unwanted]);
+        Assert.That(fit.ExitCode, Is.Zero, fit.Stderr);
+
+        var output = Path.Combine(_dir, "clas");
+        var r = Eval("--vector", vec, "--clas", "--layer-set", "1-4", "--strengths", "0,2", "-n", "8", "--samples", "1", "--keywords", "happy", "-o", output);
+        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        using var json = JsonDocument.Parse(File.ReadAllText(output + ".json"));
+        Assert.That(json.RootElement.GetProperty("candidates").EnumerateArray().Select(c => c.GetString()),
+            Is.EqualTo(new[] { "clasmood.gguf (fixed)", "clasmood.gguf (CLAS)" }));
+        var shift = json.RootElement.GetProperty("cells").EnumerateArray().ToDictionary(
+            c => (c.GetProperty("candidate").GetString(), c.GetProperty("strength").GetSingle()),
+            c => c.GetProperty("metrics").GetProperty("shift").GetDouble());
+        Assert.That(shift[("clasmood.gguf (CLAS)", 0f)], Is.EqualTo(0).Within(1e-4));
+        Assert.That(shift[("clasmood.gguf (fixed)", 2f)], Is.GreaterThan(0.5));
+        Assert.That(shift[("clasmood.gguf (CLAS)", 2f)], Is.Not.EqualTo(shift[("clasmood.gguf (fixed)", 2f)]).Within(1e-3), "CLAS scaled nothing");
+
+        // Parameters fitted for another vector are refused before anything is decoded.
+        var other = Path.Combine(_dir, "other.gguf");
+        ControlVectorFile.Write(new SteeringVector(64, Enumerable.Range(1, 4).ToDictionary(l => l, _ => Enumerable.Repeat(0.1f, 64).ToArray())), other);
+        File.Copy(Path.Combine(_dir, "clasmood.clas.gguf"), Path.Combine(_dir, "other.clas.gguf"));
+        var foreign = Eval("--vector", other, "--clas", "--layer-set", "1-4", "--prompt", "Tim felt", "-o", Path.Combine(_dir, "foreign"));
+        Assert.That(foreign.ExitCode, Is.Not.Zero);
+        Assert.That(foreign.Stderr, Does.Contain("another vector"));
+        Assert.That(File.Exists(Path.Combine(_dir, "foreign.json")), Is.False);
+    }
+
+    [Test]
     public void BadInputIsOneLineBeforeAnyDecoding()
     {
         var emptyPrompts = Path.Combine(_dir, "empty.txt");
@@ -102,6 +137,8 @@ public class EvalVerbTests
             (["--vector", _vector, "--max-ppl-ratio", "0.5"], 2, ">= 1"),
             (["--vector", _vector, "--probe", "no-such-probe"], 2, "no probe 'no-such-probe'"),
             (["--vector", _vector, "--positive", "happy"], 2, "--positive and --negative go together"),
+            (["--vector", _vector, "--clas"], 1, "mood.clas.gguf does not exist"),
+            (["--dataset", "tinystories-happy-sad", "--clas"], 2, "--clas needs --vector"),
         ];
         foreach (var (args, code, says) in cases)
         {
