@@ -22,36 +22,40 @@ internal static class ClasCommand
         var unwanted = new Option<string>("--unwanted") { Description = "Text file, one example per line, where it is not", Required = true };
         var layers = new Option<string?>("--layers") { Description = "Layers to fit (default: every layer of the vector)" };
         var positions = new Option<string>("--positions") { Description = "all (every token of an example) | last (its last token)", DefaultValueFactory = _ => "all" };
+        var wantedPositions = new Option<string?>("--wanted-positions") { Description = "all | last for the wanted examples only (default: --positions); e.g. last, where each example ends on the cue" };
+        var unwantedPositions = new Option<string?>("--unwanted-positions") { Description = "all | last for the unwanted examples only (default: --positions)" };
         var ridge = new Option<float>("--ridge") { Description = "Ridge strength relative to the states' variance", DefaultValueFactory = _ => 0.1f };
         var output = new Option<string?>("--output", "-o") { Description = "Where to write (default: beside the vector, NAME.clas.gguf)" };
         var command = new Command("clas", "Fit CLAS (contextual linear activation steering) parameters for a vector and save them beside it");
         common.AddTo(command);
-        foreach (var o in new Option[] { vector, wanted, unwanted, layers, positions, ridge, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { vector, wanted, unwanted, layers, positions, wantedPositions, unwantedPositions, ridge, output }) command.Options.Add(o);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
             var vectorPath = parse.GetValue(vector)!;
             var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted)!);
             var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted)!);
-            var pos = parse.GetValue(positions)!.ToLowerInvariant() switch
-            {
-                "all" => CapturePositions.AllTokens,
-                "last" => CapturePositions.LastToken,
-                var p => throw new ArgumentException($"Unknown --positions '{p}': use all or last."),
-            };
+            var both = LastOnly(parse.GetValue(positions)!, "--positions");
+            var wantedLast = parse.GetValue(wantedPositions) is { } wp ? LastOnly(wp, "--wanted-positions") : both;
+            var unwantedLast = parse.GetValue(unwantedPositions) is { } up ? LastOnly(up, "--unwanted-positions") : both;
             using var model = common.LoadModel(parse, ct);
             var v = ControlVectorFile.Read(vectorPath, model.EmbeddingSize);
             // Skip BOS where the model adds one: its state is an outlier, not part of the example.
             var bos = model.Tokenize("a").Length - model.Tokenize("a", addSpecial: false).Length;
-            CaptureItem Item(string text) => new(model.Tokenize(text), bos);
+            // Every token from CompletionStart on is a row, so "last" starts the completion at the last token.
+            CaptureItem Item(string text, bool last)
+            {
+                var tokens = model.Tokenize(text);
+                return new(tokens, last ? tokens.Length - 1 : Math.Min(bos, tokens.Length - 1));
+            }
             var options = new ClasFitOptions
             {
                 Ridge = parse.GetValue(ridge),
-                Positions = pos,
+                Positions = CapturePositions.AllTokens,
                 Layers = parse.GetValue(layers) is { } l ? LayerSet.Parse(l, model.LayerCount) : null,
                 Threads = parse.GetValue(common.Threads),
             };
-            var clas = ClasFitter.Fit(model, v, wantedTexts.Select(Item).ToList(), unwantedTexts.Select(Item).ToList(), options, ct);
+            var clas = ClasFitter.Fit(model, v, wantedTexts.Select(t => Item(t, wantedLast)).ToList(), unwantedTexts.Select(t => Item(t, unwantedLast)).ToList(), options, ct);
             var outPath = parse.GetValue(output) ?? ClasParameters.PathBeside(vectorPath);
             clas.Save(outPath);
             Console.Out.WriteLine("layer  bias     |w|");
@@ -62,4 +66,12 @@ internal static class ClasCommand
         }));
         return command;
     }
+
+    /// <summary>True for "last" (the example's last token), false for "all" (every token).</summary>
+    private static bool LastOnly(string value, string option) => value.ToLowerInvariant() switch
+    {
+        "all" => false,
+        "last" => true,
+        _ => throw new ArgumentException($"Unknown {option} '{value}': use all or last."),
+    };
 }

@@ -23,22 +23,6 @@ public class ClasMeasurement
     private static readonly string[] PositiveWords = ["happy", "smile", "smiled", "smiling", "laugh", "laughed", "laughing", "glad", "joy", "fun"];
     private static readonly string[] NegativeWords = ["sad", "cry", "cried", "crying", "upset", "tears", "angry", "scared"];
 
-    /// <summary>Neutral narration without mood words, for the label-0 side of CLAS (never the perplexity text).</summary>
-    private static readonly string[] NeutralTexts =
-    [
-        "Tom and his dad walked to the store. They bought bread and milk. Then they walked back home.",
-        "The car was red. It had four wheels and a big door. Mom drove it to work every day.",
-        "Lily put on her shoes and her coat. She took her bag and went to school.",
-        "There was a big tree in the yard. It had green leaves and long branches.",
-        "Ben opened the box. Inside there were blocks, a ball and a small car.",
-        "The boat went down the river. It passed a bridge and a house with a blue roof.",
-        "Sue and Tim sat at the table. They had lunch and then they cleaned the plates.",
-        "The train stopped at the station. People got off and walked to the town.",
-        "Max took a pencil and a piece of paper. He drew a house, a tree and the sun.",
-        "Grandma had a garden behind her house. She grew carrots, beans and flowers there.",
-        "The children went to the park after school. They played on the swings and the slide.",
-        "Anna found a key under the mat. She opened the door and went inside.",
-    ];
 
     /// <summary>Held-out neutral story for perplexity.</summary>
     private const string HeldOutText =
@@ -56,9 +40,11 @@ public class ClasMeasurement
         var prompts = ProbeCatalog.Load(Path.Combine(datasets, "probes.json"))["tinystories-happy-sad"].Prompts;
 
         // CLAS "cue": steer where the next word carries the mood (the last token of every happy-sad text, both
-        // sides, which end on a mood cue), not in neutral narration (every token of NeutralTexts).
+        // sides, which end on a mood cue), not in neutral narration (every token of neutral-narration.txt).
         var cues = data.Positives.Concat(data.Negatives).Select(i => i with { CompletionStart = i.Tokens.Length - 1 }).ToArray();
-        var neutral = NeutralTexts.Select(t => new CaptureItem(model.Tokenize(t), 1)).ToArray();
+        // Neutral narration without mood words, for the label-0 side (never the perplexity text): the shipped CLAS example file.
+        var neutralTexts = ContrastiveDataset.LoadPromptList(Path.Combine(datasets, "clas", "neutral-narration.txt"));
+        var neutral = neutralTexts.Select(t => new CaptureItem(model.Tokenize(t), 1)).ToArray();
         // CLAS "need": steer where the context is sad (every token of the sad side), not where it is already happy.
         var sad = data.Negatives.ToArray();
         var happy = data.Positives.ToArray();
