@@ -35,5 +35,5 @@ internal static class BenchOutput
     }
 
     private static string Ratio(double? q, Quartiles? spread = null) =>
-        q is not { } v ? "" : spread is { } s ? $"{v:F3}x ({s.Low:F2}-{s.High:F2})" : $"{v:F3}x";
+        q is not { } v ? "" : spread is { } s ? $"{v:F3}x ({s.Low:F3}-{s.High:F3})" : $"{v:F3}x";
 }
