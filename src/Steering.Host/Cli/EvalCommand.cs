@@ -21,7 +21,6 @@ namespace LlamaSteer.Host.Cli;
 /// </summary>
 internal static class EvalCommand
 {
-    private const string DatasetFolder = "vectors/datasets";
     private const string DefaultNeutral = "vectors/datasets/neutral/tinystories-neutral.txt";
 
     public static Command Create()
@@ -74,8 +73,8 @@ internal static class EvalCommand
             if (methodList.Length == 0) throw new ArgumentException("--methods names no method.");
             if ((parse.GetValue(positive) is null) != (parse.GetValue(negative) is null)) throw new ArgumentException("--positive and --negative go together.");
             var sampling = new SamplingOptions { Temperature = parse.GetValue(temperature) }.Validate();
-            var data = datasetName is null ? null : ContrastiveDataset.Load(ResolveDataset(datasetName));
-            var catalogue = ProbeCatalog.Load(RepoFiles.Find(Path.Combine(DatasetFolder, "probes.json")));
+            var data = datasetName is null ? null : ContrastiveDataset.Load(RepoFiles.Dataset(datasetName));
+            var catalogue = ProbeCatalog.Load(RepoFiles.Find(Path.Combine(RepoFiles.DatasetFolder, "probes.json")));
             var neutralPath = parse.GetValue(neutral) ?? RepoFiles.Find(DefaultNeutral);
             if (!File.Exists(neutralPath)) throw new LlamaSteer.Errors.LlamaSteerException($"{neutralPath}: no such neutral text file.");
             var neutralText = File.ReadAllText(neutralPath);
@@ -180,9 +179,6 @@ internal static class EvalCommand
     {
         public void Report(string value) => writer.WriteLine("  " + value);
     }
-
-    private static string ResolveDataset(string name) =>
-        name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? name : RepoFiles.Find(Path.Combine(DatasetFolder, name + ".jsonl"));
 
     internal static float[] ParseStrengths(string text)
     {

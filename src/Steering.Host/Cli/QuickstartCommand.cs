@@ -16,7 +16,6 @@ namespace LlamaSteer.Host.Cli;
 /// </summary>
 internal static class QuickstartCommand
 {
-    private const string DatasetFolder = "vectors/datasets";
 
     public static Command Create()
     {
@@ -32,11 +31,11 @@ internal static class QuickstartCommand
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
             var name = parse.GetValue(dataset)!;
-            var path = name.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? name : RepoFiles.Find(Path.Combine(DatasetFolder, name + ".jsonl"));
+            var path = RepoFiles.Dataset(name);
             var data = ContrastiveDataset.Load(path);
-            var probes = ProbeCatalog.Load(RepoFiles.Find(Path.Combine(DatasetFolder, "probes.json")));
+            var probes = ProbeCatalog.Load(RepoFiles.Find(Path.Combine(RepoFiles.DatasetFolder, "probes.json")));
             if (!probes.TryGetValue(data.Name, out var probe))
-                throw new ArgumentException($"{DatasetFolder}/probes.json has no probe for '{data.Name}'; add one to measure its effect.");
+                throw new ArgumentException($"{RepoFiles.DatasetFolder}/probes.json has no probe for '{data.Name}'; add one to measure its effect.");
             var outPath = parse.GetValue(output) ?? Path.Combine("artifacts", "quickstart", data.Name + ".gguf");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
 

@@ -16,4 +16,16 @@ internal static class RepoFiles
             }
         return here;
     }
+
+    /// <summary>The shipped datasets' folder, relative to the repository root.</summary>
+    public const string DatasetFolder = "vectors/datasets";
+
+    /// <summary>
+    /// A dataset argument: a path to a file as given, or a shipped dataset's name (<c>tinystories-happy-sad</c>
+    /// → <c>vectors/datasets/tinystories-happy-sad.jsonl</c>) when no such file exists.
+    /// </summary>
+    public static string Dataset(string nameOrPath) =>
+        File.Exists(nameOrPath) || nameOrPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase)
+            ? nameOrPath
+            : Find(Path.Combine(DatasetFolder, nameOrPath + ".jsonl"));
 }

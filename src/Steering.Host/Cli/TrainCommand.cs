@@ -14,7 +14,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var common = new CommonOptions();
-        var dataset = new Option<string?>("--dataset", "-d") { Description = "Contrastive JSONL dataset (see vectors/README.md)" };
+        var dataset = new Option<string?>("--dataset", "-d") { Description = "Contrastive JSONL dataset: a file, or a shipped dataset's name such as tinystories-happy-sad (see vectors/README.md)" };
         var instruction = new Option<string?>("--instruction") { Description = "Train an instruction vector: this instruction text ..." };
         var prompts = new Option<string?>("--prompts") { Description = "... appended to each base prompt of this file (one per line)" };
         var method = new Option<string>("--method") { Description = "mean | mean-centred | pca-diff | pca-center | probe", DefaultValueFactory = _ => "mean" };
@@ -64,7 +64,7 @@ internal static class TrainCommand
     internal static ContrastiveDataset LoadDataset(string? dataset, string? instruction, string? prompts)
     {
         if (dataset is not null && instruction is not null) throw new ArgumentException("Give either --dataset or --instruction with --prompts, not both.");
-        if (dataset is not null) return ContrastiveDataset.Load(dataset);
+        if (dataset is not null) return ContrastiveDataset.Load(RepoFiles.Dataset(dataset));
         if (instruction is null) throw new ArgumentException("Give --dataset FILE, or --instruction TEXT with --prompts FILE.");
         if (prompts is null) throw new ArgumentException("--instruction needs --prompts FILE (base prompts, one per line).");
         return ContrastiveDataset.FromInstruction(instruction, ContrastiveDataset.LoadPromptList(prompts), "instruction");

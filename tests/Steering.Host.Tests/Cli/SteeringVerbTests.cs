@@ -78,7 +78,9 @@ public class SteeringVerbTests
     public void PlansFromTheCommandLine()
     {
         var vec = Path.Combine(_dir, "mood.gguf");
-        Assert.That(CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "-o", vec]).ExitCode, Is.Zero);
+        // A shipped dataset by name, as the README's commands give it.
+        var train = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", "tinystories-happy-sad", "-o", vec]);
+        Assert.That(train.ExitCode, Is.Zero, train.Stderr);
         CliRunner.Result Gen(params string[] extra) =>
             CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", .. extra]);
         var all = Gen("--vector", vec + ":3");
@@ -107,7 +109,9 @@ public class SteeringVerbTests
     public void ClasFitsBesideTheVectorAndGenerateUsesIt()
     {
         var vec = Path.Combine(_dir, "mood.gguf");
-        Assert.That(CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "-o", vec]).ExitCode, Is.Zero);
+        // A shipped dataset by name, as the README's commands give it.
+        var train = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", "tinystories-happy-sad", "-o", vec]);
+        Assert.That(train.ExitCode, Is.Zero, train.Stderr);
         CliRunner.Result Gen(params string[] extra) =>
             CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", "--vector", vec + ":2", .. extra]);
 
@@ -127,6 +131,18 @@ public class SteeringVerbTests
         var contextual = Gen("--clas");
         Assert.That(contextual.ExitCode, Is.Zero, contextual.Stderr);
         Assert.That(contextual.Stdout, Is.Not.EqualTo(fixedStrength.Stdout), "CLAS scaled nothing");
+
+        // Per-side positions: the wanted examples' last tokens only give other parameters than every token.
+        var cues = Path.Combine(_dir, "cues.clas.gguf");
+        var refit = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", wanted, "--unwanted", unwanted,
+            "--wanted-positions", "last", "-o", cues]);
+        Assert.That(refit.ExitCode, Is.Zero, refit.Stderr);
+        Assert.That(File.ReadAllBytes(cues), Is.Not.EqualTo(File.ReadAllBytes(Path.Combine(_dir, "mood.clas.gguf"))));
+        var bad = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", wanted, "--unwanted", unwanted,
+            "--unwanted-positions", "first", "-o", Path.Combine(_dir, "bad.clas.gguf")]);
+        Assert.That(bad.ExitCode, Is.EqualTo(2));
+        Assert.That(bad.Stderr, Does.Contain("Unknown --unwanted-positions 'first'"));
+        Assert.That(File.Exists(Path.Combine(_dir, "bad.clas.gguf")), Is.False);
     }
 
     [Test]
