@@ -85,11 +85,10 @@ public class EvalVerbTests
     {
         var vec = Path.Combine(_dir, "clasmood.gguf");
         File.Copy(_vector, vec);
-        var wanted = Path.Combine(_dir, "wanted.txt");
-        var unwanted = Path.Combine(_dir, "unwanted.txt");
-        File.WriteAllLines(wanted, ["Lily was so happy.", "Tim smiled and laughed.", "They were very glad.", "Sue felt sad and cried."]);
-        File.WriteAllLines(unwanted, ["The sun was in the sky.", "Tim went to the park.", "Mom made a cake.", "The dog ran to the tree."]);
-        var fit = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", wanted, "--unwanted", unwanted]);
+        // The shipped CLAS examples, fitted as the README does.
+        var examples = Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "clas");
+        var fit = CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", vec, "--wanted", Path.Combine(examples, "mood-cues.txt"),
+            "--unwanted", Path.Combine(examples, "neutral-narration.txt"), "--wanted-positions", "last", "--unwanted-positions", "all"]);
         Assert.That(fit.ExitCode, Is.Zero, fit.Stderr);
 
         var output = Path.Combine(_dir, "clas");
