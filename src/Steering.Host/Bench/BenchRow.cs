@@ -11,7 +11,7 @@ namespace LlamaSteer.Host.Bench;
 internal sealed record BenchRow(
     string Name, string Unit, double Median, double Min, double Max, int Runs,
     string? BaselineName, double? Ratio, double? BestRatio, int? BatchSize, string? PlainName, double? PlainRatio, string Note,
-    Quartiles? RatioSpread = null, Quartiles? PlainRatioSpread = null);
+    Quartiles? RatioSpread, Quartiles? PlainRatioSpread);
 
 /// <summary>The first and third quartile of a set of per-round ratios.</summary>
 internal sealed record Quartiles(double Low, double High);

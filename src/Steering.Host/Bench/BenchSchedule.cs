@@ -81,11 +81,16 @@ internal sealed class BenchSchedule
         {
             var v = values[i];
             var plain = PlainFor(p);
-            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, RatioTo(p.Baseline), BestTo(p.Baseline), p.BatchSize, plain, RatioTo(plain), p.Note,
-                SpreadTo(p.Baseline), SpreadTo(plain));
-            List<double>? Ratios(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? r.Select(x => x.Row / x.Other).ToList() : null;
-            double? RatioTo(string? other) => Ratios(other) is { } r ? Median(r) : null;
-            Quartiles? SpreadTo(string? other) => Ratios(other) is { } r ? new Quartiles(Quantile(r, 0.25), Quantile(r, 0.75)) : null;
+            var (ratio, spread) = RatioTo(p.Baseline);
+            var (plainRatio, plainSpread) = RatioTo(plain);
+            return new BenchRow(p.Name, p.Unit, Median(v), v.Min(), v.Max(), v.Count, p.Baseline, ratio, BestTo(p.Baseline), p.BatchSize, plain, plainRatio, p.Note, spread, plainSpread);
+            // The median and interquartile range of the per-round ratios against one compared row.
+            (double? Median, Quartiles? Spread) RatioTo(string? other)
+            {
+                if (other is null || !pairs[i].TryGetValue(other, out var r)) return (null, null);
+                var ratios = r.Select(x => x.Row / x.Other).ToList();
+                return (Median(ratios), new Quartiles(Quantile(ratios, 0.25), Quantile(ratios, 0.75)));
+            }
             // Against the baseline's runs paired with this row only: the fastest of more runs would be biased upwards.
             double? BestTo(string? other) => other is not null && pairs[i].TryGetValue(other, out var r) ? r.Max(x => x.Row) / r.Max(x => x.Other) : null;
         }).ToList();

@@ -64,11 +64,16 @@ internal static class EvalCommand
             var vectorPath = parse.GetValue(vector);
             var datasetName = parse.GetValue(dataset);
             if ((vectorPath is null) == (datasetName is null)) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from.");
-            var withClas = parse.GetValue(clas);
-            if (withClas && vectorPath is null)
-                throw new ArgumentException("--clas needs --vector FILE: CLAS parameters are fitted for one vector file (llamasteer clas --vector FILE) and saved beside it.");
-            if (withClas && !File.Exists(ClasParameters.PathBeside(vectorPath!)))
-                throw new LlamaSteer.Errors.LlamaSteerException($"--clas: {ClasParameters.PathBeside(vectorPath!)} does not exist; fit it first with llamasteer clas --vector {vectorPath} --wanted FILE --unwanted FILE.");
+            string? clasPath = null;
+            if (parse.GetValue(clas))
+            {
+                if (vectorPath is null)
+                    throw new ArgumentException("--clas needs --vector FILE: CLAS parameters are fitted for one vector file (llamasteer clas --vector FILE) and saved beside it.");
+                clasPath = ClasParameters.PathBeside(vectorPath);
+                // Before the model loads; ClasParameters.Load checks the rest once the vector is read.
+                if (!File.Exists(clasPath))
+                    throw new LlamaSteer.Errors.LlamaSteerException($"--clas: {clasPath} does not exist; fit it first with llamasteer clas --vector {vectorPath} --wanted FILE --unwanted FILE.");
+            }
             var methodList = SplitList(parse.GetValue(methods)).Select(ExtractionMethodNames.Parse).Distinct().ToArray();
             if (methodList.Length == 0) throw new ArgumentException("--methods names no method.");
             if ((parse.GetValue(positive) is null) != (parse.GetValue(negative) is null)) throw new ArgumentException("--positive and --negative go together.");
@@ -129,7 +134,7 @@ internal static class EvalCommand
             (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
 
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
-                ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, withClas ? ClasParameters.PathBeside(vectorPath!) : null, rows)
+                ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, clasPath, rows)
                 : Train(model, data!, methodList, rows, threads, ct);
             settings = settings with { Candidates = candidates };
 

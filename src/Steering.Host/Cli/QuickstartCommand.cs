@@ -16,7 +16,6 @@ namespace LlamaSteer.Host.Cli;
 /// </summary>
 internal static class QuickstartCommand
 {
-
     public static Command Create()
     {
         var common = new CommonOptions();
