@@ -13,8 +13,8 @@ namespace LlamaSteer.GgufTools.Commands;
 /// </summary>
 internal static class SynthCommand
 {
-    /// <summary>Where the default tokenizer donor is, relative to the folder that holds the repository.</summary>
-    private static readonly string[] DefaultDonorBesideRepository = ["..", "shared", "models", "stories260K.gguf"];
+    /// <summary>Where the default tokenizer donor is, relative to the repository root: the shipped default model.</summary>
+    private static readonly string[] DefaultDonorInRepository = ["models", "stories260K.gguf"];
 
     public static Command Create()
     {
@@ -35,7 +35,7 @@ internal static class SynthCommand
         var tied = new Option<bool>("--tied-embeddings") { Description = "Write no output.weight; llama.cpp then reuses the token embedding, as the preset models do." };
         var donor = new Option<FileInfo?>("--vocab-from")
         {
-            Description = "A GGUF model whose tokenizer to copy (default: ../shared/models/stories260K.gguf beside the repository, if there).",
+            Description = "A GGUF model whose tokenizer to copy (default: the repository's models/stories260K.gguf).",
         };
         var output = new Option<FileInfo>("--output", "-o") { Description = "The GGUF file to write (replaced atomically).", Required = true };
 
@@ -115,7 +115,7 @@ internal static class SynthCommand
         }
     }
 
-    /// <summary>stories260K.gguf in ../shared/models beside the repository that holds this build (or the current folder), or null.</summary>
+    /// <summary>models/stories260K.gguf of the repository that holds this build (or the current folder), or null.</summary>
     private static string? FindDefaultDonor()
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
@@ -123,7 +123,7 @@ internal static class SynthCommand
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
                 if (!File.Exists(Path.Combine(dir.FullName, "LlamaSteer.sln"))) continue;
-                var candidate = Path.GetFullPath(Path.Combine([dir.FullName, .. DefaultDonorBesideRepository]));
+                var candidate = Path.GetFullPath(Path.Combine([dir.FullName, .. DefaultDonorInRepository]));
                 if (File.Exists(candidate)) return candidate;
                 break;
             }

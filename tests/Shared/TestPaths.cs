@@ -6,7 +6,7 @@ internal static class TestPaths
     /// <summary>The repository root (the folder holding LlamaSteer.sln).</summary>
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    /// <summary>stories260K.gguf in ../shared/models beside the repository, or $LLAMASTEER_TEST_MODEL.</summary>
+    /// <summary>The repository's models/stories260K.gguf, or $LLAMASTEER_TEST_MODEL.</summary>
     public static string Model
     {
         get
@@ -14,9 +14,9 @@ internal static class TestPaths
             var fromEnv = Environment.GetEnvironmentVariable("LLAMASTEER_TEST_MODEL");
             var path = !string.IsNullOrEmpty(fromEnv)
                 ? fromEnv
-                : Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "models", "stories260K.gguf"));
+                : Path.GetFullPath(Path.Combine(RepoRoot, "models", "stories260K.gguf"));
             if (!File.Exists(path))
-                throw new FileNotFoundException($"The test model is missing at {path}. Clone the repository beside ../shared (which holds models/stories260K.gguf) or set LLAMASTEER_TEST_MODEL.", path);
+                throw new FileNotFoundException($"The test model is missing at {path}. It ships in the repository (models/stories260K.gguf); restore it with git or set LLAMASTEER_TEST_MODEL.", path);
             return path;
         }
     }

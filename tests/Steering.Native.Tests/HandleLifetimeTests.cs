@@ -72,7 +72,7 @@ public class HandleLifetimeTests
     public void ModelReportsTheShapeOfStories260K()
     {
         using var model = LoadModel();
-        // Recorded facts from ../shared/models/README.md.
+        // Recorded facts from models/README.md.
         Assert.That(model.EmbeddingSize, Is.EqualTo(64));
         Assert.That(model.LayerCount, Is.EqualTo(5));
         Assert.That(model.VocabularySize, Is.EqualTo(512));

@@ -8,7 +8,7 @@ namespace LlamaSteer.Core.Tests.Engine;
 [TestFixture]
 public class GenerationTests
 {
-    // Recorded fact from ../shared/models/README.md (greedy continuation of "Once upon a time").
+    // Recorded fact from models/README.md (greedy continuation of "Once upon a time").
     private const string KnownContinuation = ", there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.";
 
     private LlamaModel _model = null!;

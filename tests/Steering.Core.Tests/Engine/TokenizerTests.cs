@@ -18,7 +18,7 @@ public class TokenizerTests
     {
         var tokens = _model.Tokenize(text, addSpecial: false);
         Assert.That(tokens, Is.Not.Empty);
-        // The SentencePiece tokenizer adds a leading space itself (../shared/models/README.md).
+        // The SentencePiece tokenizer adds a leading space itself (models/README.md).
         Assert.That(_model.Detokenize(tokens).TrimStart(), Is.EqualTo(text));
     }
 
@@ -34,7 +34,7 @@ public class TokenizerTests
     [Test]
     public void KnownSingleTokenWordsAreSingleTokens()
     {
-        // Recorded facts from ../shared/models/README.md: " happy", " Lily", " Tim" are single tokens.
+        // Recorded facts from models/README.md: " happy", " Lily", " Tim" are single tokens.
         foreach (var word in new[] { "happy", "Lily", "Tim" })
             Assert.That(_model.Tokenize(word, addSpecial: false), Has.Length.EqualTo(1), word);
         Assert.That(_model.Tokenize("sad", addSpecial: false), Has.Length.GreaterThan(1));

@@ -4,7 +4,7 @@ using NUnit.Framework;
 
 namespace LlamaSteer.Core.Tests.Gguf;
 
-/// <summary>The shared stories260K.gguf, read by the managed reader and checked against its README and llama.cpp's reader.</summary>
+/// <summary>The shipped models/stories260K.gguf, read by the managed reader and checked against its README and llama.cpp's reader.</summary>
 public sealed class GgufModelTests
 {
     private static readonly Lazy<GgufFile> Model = new(() => GgufFile.Read(TestPaths.Model));
@@ -14,7 +14,7 @@ public sealed class GgufModelTests
     {
         var file = Model.Value;
 
-        // ../shared/models/README.md: a llama with n_embd 64, 5 layers, 8 heads / 4 KV heads, vocab 512, context_length 2048.
+        // models/README.md: a llama with n_embd 64, 5 layers, 8 heads / 4 KV heads, vocab 512, context_length 2048.
         Assert.Multiple(() =>
         {
             Assert.That(file.Architecture, Is.EqualTo("llama"));
@@ -25,6 +25,22 @@ public sealed class GgufModelTests
             Assert.That(file.GetInt64("llama.context_length"), Is.EqualTo(2048));
             Assert.That(file.GetStringArray("tokenizer.ggml.tokens"), Has.Length.EqualTo(512));
             Assert.That(file.FileLength, Is.EqualTo(new FileInfo(TestPaths.Model).Length));
+        });
+    }
+
+    [Test]
+    public void The_shipped_default_model_is_the_recorded_file()
+    {
+        // Recorded in models/README.md: the tinyllamas stories260K conversion, 1,185,376 bytes.
+        var path = Path.Combine(TestPaths.RepoRoot, "models", "stories260K.gguf");
+        using var stream = File.OpenRead(path);
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(stream.Length, Is.EqualTo(1_185_376));
+            Assert.That(sha256, Is.EqualTo("270cba1bd5109f42d03350f60406024560464db173c0e387d91f0426d3bd256d"));
+            Assert.That(File.Exists(Path.Combine(TestPaths.RepoRoot, "models", "LICENSE-stories260K")), "its licence ships beside it");
         });
     }
 

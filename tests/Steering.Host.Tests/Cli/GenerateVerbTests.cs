@@ -10,7 +10,7 @@ public class GenerateVerbTests
     {
         var r = CliRunner.Run(["generate", "--model", TestPaths.Model, "--threads", "1", "--prompt", "Once upon a time", "--temperature", "0", "--max-tokens", "30"]);
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
-        // Recorded fact from ../shared/models/README.md.
+        // Recorded fact from models/README.md.
         Assert.That(r.Stdout, Does.StartWith("Once upon a time, there was a little girl named Lily. She loved to play outside in the park."));
     }
 
