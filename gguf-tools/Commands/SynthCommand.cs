@@ -73,7 +73,7 @@ internal static class SynthCommand
         if (!request.TryResolve(out var spec, out var problem)) return Report(error, problem);
         var donorPath = donor?.ToString() ?? FindDefaultDonor();
         if (donorPath is null)
-            return Report(error, $"no tokenizer donor: give --vocab-from DONOR.gguf (the default {Path.Combine(DefaultDonorBesideRepository)} beside the repository was not found)");
+            return Report(error, $"no tokenizer donor: give --vocab-from DONOR.gguf (the default {Path.Combine(DefaultDonorInRepository)} of the repository was not found)");
 
         GgufFile? donorFile = null;
         var donorStatus = FileProblems.Guard(donorPath, error, () =>
