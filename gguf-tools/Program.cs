@@ -1,8 +1,9 @@
 using System.CommandLine;
+using LlamaSteer.Cli;
 using LlamaSteer.GgufTools.Commands;
 
 var root = new RootCommand("gguf-tools: inspect and write GGUF model files (as llama.cpp v0.5.0 reads them).");
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(CvecCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
-return root.Parse(args).Invoke();
+return await CommandLineApp.RunAsync(root, args, "gguf-tools", new ExitCodePolicy(LlamaSteer.GgufTools.Commands.ExitCodes.Usage, LlamaSteer.GgufTools.Commands.ExitCodes.InvalidFile));

@@ -1,3 +1,4 @@
+using LlamaSteer.Cli.Outputs;
 using System.CommandLine;
 using System.Diagnostics;
 using LlamaSteer.Errors;
@@ -41,7 +42,7 @@ internal static class SynthCommand
 
         var command = new Command("synth",
             "Write a llama-architecture GGUF model of a chosen shape with seeded random weights, to measure speed on realistic shapes. " +
-            "Exits with 2 if the shape, type, donor or output folder is unusable.");
+            $"Exits with 2 if the shape, type, donor or output folder is unusable, or the model would be larger than {LlamaSteer.Limits.ResourceLimits.MaxSyntheticModelBytes >> 30} GiB or than 80% of the free disk space; with 1 if the output is the donor.");
         foreach (var option in new Option[] { preset, embedding, layers, heads, kvHeads, feedForward, vocabulary, context, type, seed, tied, donor, output })
             command.Options.Add(option);
         command.SetAction((parsed, cancellationToken) =>
@@ -87,6 +88,14 @@ internal static class SynthCommand
         var folder = Path.GetDirectoryName(Path.GetFullPath(outputPath))!;
         if (!Directory.Exists(folder)) return Report(error, $"{outputPath}: the folder {folder} does not exist");
         if (Directory.Exists(outputPath)) return Report(error, $"{outputPath}: is a folder, not a file");
+        try
+        {
+            OutputGuard.Check(outputPath, "--output", [new("--vocab-from", donorPath)]);
+        }
+        catch (ArgumentException e)
+        {
+            return Report(error, e.Message, ExitCodes.Usage);
+        }
 
         var watch = Stopwatch.StartNew();
         try
@@ -97,7 +106,7 @@ internal static class SynthCommand
                 $"{result.TensorCount} tensors, {result.ParameterCount:N0} parameters, {result.FileLength:N0} bytes in {watch.Elapsed.TotalSeconds:F1} s");
             return ExitCodes.Success;
         }
-        catch (ModelSynthesisException e)
+        catch (Exception e) when (e is ModelSynthesisException or ArgumentException)
         {
             return Report(error, e.Message);
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LlamaSteer.Cli;
 using LlamaSteer.Host.Cli;
 
 var root = new RootCommand("LlamaSteer: steer local GGUF models on llama.cpp with activation vectors");
@@ -9,4 +10,4 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
-return await root.Parse(args).InvokeAsync();
+return await CommandLineApp.RunAsync(root, args, "llamasteer", ExitCodePolicy.LlamaSteer);

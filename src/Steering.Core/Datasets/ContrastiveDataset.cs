@@ -128,6 +128,7 @@ public sealed class ContrastiveDataset
 
     private static byte[] ReadBytes(string path)
     {
+        if (Directory.Exists(path)) throw new DatasetFormatException(path, null, "is a folder, not a file.");
         try
         {
             return File.ReadAllBytes(path);

@@ -1,3 +1,4 @@
+using LlamaSteer.Errors;
 using LlamaSteer.Generation;
 using LlamaSteer.Inference;
 using LlamaSteer.Models;
@@ -31,6 +32,12 @@ public static class SteeringSweep
         var plans = new List<SteeringPlan> { SteeringPlan.None };
         plans.AddRange(cells.Select(c => SweepSettings.Plan(c.Candidate, c.Row, c.Strength)));
         var prompts = settings.Prompts.Select(p => Tokenize(model, p, settings.ParseSpecialTokens)).ToArray();
+        Limits.ResourceLimits.CheckGenerations(plans.Count, prompts.Length, settings.Samples);
+        // As generate refuses a prompt the context cannot hold, so does the sweep (its context grows to fit otherwise).
+        var longest = prompts.Max(t => t.Length);
+        if (model.Info.TrainedContextLength > 0 && longest + settings.MaxTokens + 1 > model.Info.TrainedContextLength)
+            throw new ContextOverflowException(
+                $"A prompt of {longest} tokens plus {settings.MaxTokens} generated tokens does not fit the model's context of {model.Info.TrainedContextLength} tokens; shorten the prompt or lower --max-tokens.");
         var neutral = settings.NeutralText is { } text ? model.Tokenize(text) : null;
         if (neutral is { Length: < 2 }) throw new ArgumentException("The neutral text has fewer than two tokens; perplexity needs at least two.");
         var scorer = new SteeredScorer(model, settings.Threads);

@@ -13,6 +13,9 @@ internal static class GgufFileParser
     public static GgufFile Parse(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
+        // A pipe (--model <(cat m.gguf)) or device cannot seek; GGUF is read by offsets, and llama.cpp maps the file.
+        if (!stream.CanSeek)
+            throw new GgufFormatException(path, "is a pipe or device, not a regular file; GGUF files are read by seeking, so save it to a file first");
         var reader = new GgufBinaryReader(stream, path);
         try
         {

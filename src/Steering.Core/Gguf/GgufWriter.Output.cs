@@ -1,46 +1,31 @@
+using LlamaSteer.Files;
+
 namespace LlamaSteer.Gguf;
 
 public sealed partial class GgufWriter
 {
     /// <summary>
-    /// Writes the file atomically: into a hidden temporary file in the same folder, flushed to disk, then
-    /// moved over <paramref name="path"/>. On any failure the temporary file is deleted and a file already
-    /// at <paramref name="path"/> is left as it was.
+    /// Writes the file atomically (<see cref="AtomicFile"/>): into a hidden temporary file in the same folder,
+    /// flushed to disk, then moved over <paramref name="path"/>. On any failure the temporary file is deleted and
+    /// a file already at <paramref name="path"/> is left as it was.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
     /// <exception cref="IOException">Writing or replacing failed, or <paramref name="path"/> is a folder.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder may not be written.</exception>
     /// <exception cref="InvalidOperationException">A tensor-data callback wrote more or fewer bytes than its tensor takes.</exception>
-    public void WriteTo(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var fullPath = Path.GetFullPath(path);
-        var folder = Path.GetDirectoryName(fullPath) ?? throw new IOException($"Cannot write {fullPath}: it has no parent folder.");
-        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot write {fullPath}: the folder {folder} does not exist.");
-        if (Directory.Exists(fullPath)) throw new IOException($"Cannot write {fullPath}: it is a folder.");
+    public void WriteTo(string path) => WriteTo(path, CancellationToken.None);
 
-        // Same folder, so the final move is a rename within one file system and cannot be seen half done.
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
-            {
-                WriteTo(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, fullPath, overwrite: true);
-        }
-        catch
-        {
-            DeleteQuietly(temporary);
-            throw;
-        }
-    }
+    /// <summary>As <see cref="WriteTo(string)"/>, checking <paramref name="cancellationToken"/> between tensors.</summary>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing was written.</exception>
+    public void WriteTo(string path, CancellationToken cancellationToken) =>
+        AtomicFile.Write(path, stream => WriteTo(stream, cancellationToken), cancellationToken);
 
     /// <summary>Writes the file to <paramref name="stream"/> from its current position; the stream need not seek and is left open.</summary>
     /// <exception cref="InvalidOperationException">A tensor-data callback wrote more or fewer bytes than its tensor takes.</exception>
     /// <exception cref="IOException">The stream failed.</exception>
-    public void WriteTo(Stream stream)
+    public void WriteTo(Stream stream) => WriteTo(stream, CancellationToken.None);
+
+    private void WriteTo(Stream stream, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(stream);
         if (!stream.CanWrite) throw new ArgumentException("The stream is not writable.", nameof(stream));
@@ -74,6 +59,7 @@ public sealed partial class GgufWriter
 
         foreach (var tensor in _tensors)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (tensor.Data is not null)
                 output.Write(tensor.Data);
             else
@@ -137,18 +123,6 @@ public sealed partial class GgufWriter
             case long v: output.Write(v); break;
             case double v: output.Write(v); break;
             default: throw new InvalidOperationException($"Unexpected metadata value of .NET type {value.GetType()}.");
-        }
-    }
-
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // The write already failed; that failure is the one to report.
         }
     }
 }

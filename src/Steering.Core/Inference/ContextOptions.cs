@@ -6,6 +6,12 @@ public sealed record ContextOptions
     /// <summary>Context length in tokens (shared by all sequences); null: the model's trained length, at most 4096.</summary>
     public int? ContextSize { get; init; }
 
+    /// <summary>
+    /// Allow a context longer (per sequence) than the model was trained on; without it such a context is refused
+    /// (<see cref="Limits.ResourceLimits.CheckContext"/>). The KV cache must fit in memory either way.
+    /// </summary>
+    public bool ContextBeyondTrained { get; init; }
+
     /// <summary>Most tokens one decode call may carry (n_batch).</summary>
     public int BatchSize { get; init; } = 512;
 

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using LlamaSteer.Errors;
+using LlamaSteer.Limits;
 using LlamaSteer.Models;
 using LlamaSteer.Native.Runtime;
 using LlamaSteer.Native.SafeHandles;
@@ -35,6 +36,8 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
         Options = options;
         var size = options.ContextSize ?? Math.Min(model.Info.TrainedContextLength > 0 ? model.Info.TrainedContextLength : 4096, 4096);
         Threads = options.Threads ?? ThreadDefaults.For(model.Info.ParameterCount);
+        // Before llama.cpp allocates: a huge context would otherwise be allocated until the kernel kills the process.
+        ResourceLimits.CheckContext(model.Info, size, options.MaxSequences, options.ContextBeyondTrained);
         var batch = Math.Min(options.BatchSize, size);
         // llama.cpp reserves max(outputs, n_seq_max) output rows and asserts (aborting the process)
         // when that exceeds n_batch, so the combination is refused here.

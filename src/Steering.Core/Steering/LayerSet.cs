@@ -47,6 +47,10 @@ public sealed class LayerSet : IEquatable<LayerSet>
         var layers = new List<int>();
         foreach (var part in t.Split(',', StringSplitOptions.TrimEntries))
         {
+            if (part.Length == 0)
+                throw new ArgumentException(t.Length == 0
+                    ? "The layer list is empty: use forms like 1-4, 2,5,7 or all."
+                    : $"'{text}' has an empty entry: use forms like 1-4, 2,5,7 or all.");
             var dash = part.IndexOf('-', 1);
             if (dash > 0)
             {
@@ -74,6 +78,16 @@ public sealed class LayerSet : IEquatable<LayerSet>
         if (!int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v))
             throw new ArgumentException($"'{whole}' is not a layer list: use forms like 1-4, 2,5,7 or all.");
         return v;
+    }
+
+    /// <summary>Compact text of any layer numbers for a message ("1-4,9"), cut after a few ranges so that a message stays one readable line.</summary>
+    public static string Describe(IEnumerable<int> layers)
+    {
+        var text = Of(layers).ToString();
+        const int Longest = 60;
+        if (text.Length <= Longest) return text;
+        var cut = text.LastIndexOf(',', Longest);
+        return $"{text[..(cut > 0 ? cut : Longest)]},... ({layers.Distinct().Count():N0} layers)";
     }
 
     /// <summary>Compact text: "1-4", "2,5,7", "1-3,6".</summary>

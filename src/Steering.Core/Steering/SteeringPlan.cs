@@ -36,8 +36,8 @@ public sealed class SteeringPlan
                 throw new ArgumentException($"{t.Label} has n_embd {t.Vector.EmbeddingSize} but the model has {embeddingSize}: it was made for another model.");
             t.Layers?.CheckAgainst(layerCount);
             var outside = t.EffectiveLayers.Where(l => l >= layerCount).ToArray();
-            if (outside.Length > 0) throw new ArgumentException($"{t.Label} steers layers {string.Join(",", outside)} but the model has layers 0-{layerCount - 1}.");
-            if (!t.EffectiveLayers.Any()) throw new ArgumentException($"{t.Label} has no direction on the chosen layers {t.Layers} (it has {string.Join(",", t.Vector.Layers)}).");
+            if (outside.Length > 0) throw new ArgumentException($"{t.Label} steers layers {LayerSet.Describe(outside)} but the model has layers 0-{layerCount - 1}.");
+            if (!t.EffectiveLayers.Any()) throw new ArgumentException($"{t.Label} has no direction on the chosen layers {t.Layers} (it has {LayerSet.Describe(t.Vector.Layers)}).");
             t.EffectiveWindow.Validate(contextSize);
             if (t.Contextual is { } c && t.EffectiveLayers.FirstOrDefault(l => !c.HasLayer(l)) is var missing && t.EffectiveLayers.Any(l => !c.HasLayer(l)))
                 throw new ArgumentException($"The contextual strength of {t.Label} has no parameters for layer {missing}; it was fitted for another vector or layers.");

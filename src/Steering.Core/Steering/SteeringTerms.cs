@@ -23,7 +23,7 @@ public static class SteeringTerms
         var what = name ?? "the vector";
         var steered = layers is null ? vector.Layers.ToArray() : vector.Layers.Where(layers.Contains).ToArray();
         if (steered.Length == 0)
-            throw new ArgumentException($"{what} has no direction on the layers {layers} (it has {string.Join(",", vector.Layers)}).");
+            throw new ArgumentException($"{what} has no direction on the layers {layers} (it has {LayerSet.Describe(vector.Layers)}).");
         var calibration = vector.Provenance.Calibration;
         var missing = steered.Where(l => !calibration.ContainsKey(l)).ToArray();
         if (missing.Length > 0)

@@ -32,8 +32,9 @@ public sealed record TokenWindow(WindowKind Kind, IReadOnlyList<(int From, int T
         if (Ranges is null || Ranges.Count == 0) throw new ArgumentException("A positions window needs at least one range.");
         foreach (var (from, to) in Ranges)
         {
-            if (from < 0 || to <= from) throw new ArgumentException($"Window range {from}-{to} is empty or inverted.");
-            if (from >= contextSize) throw new ArgumentException($"Window range {from}-{to} starts beyond the context of {contextSize} tokens.");
+            // Ranges are [from, to); the text a user wrote ("5-2") is inclusive, so messages show to - 1.
+            if (from < 0 || to <= from) throw new ArgumentException($"Window range {from}-{to - 1} is empty or inverted.");
+            if (from >= contextSize) throw new ArgumentException($"Window range {from}-{to - 1} starts beyond the context of {contextSize} tokens.");
         }
     }
 
@@ -51,8 +52,9 @@ public sealed record TokenWindow(WindowKind Kind, IReadOnlyList<(int From, int T
                 var parts = r.Split('-');
                 if (parts.Length is < 1 or > 2 || !int.TryParse(parts[0], out var a) || (parts.Length == 2 && !int.TryParse(parts[1], out _)))
                     throw new ArgumentException($"'{text}' is not a window: use all, prompt, generated or positions:0-4,10-12.");
-                var b = parts.Length == 2 ? int.Parse(parts[1]) + 1 : a + 1;
-                return (a, b);
+                var b = parts.Length == 2 ? int.Parse(parts[1]) : a;
+                if (b < a) throw new ArgumentException($"Window range {a}-{b} in '{text}' runs backwards.");
+                return (a, b + 1);
             }).ToArray();
             return At(ranges);
         }

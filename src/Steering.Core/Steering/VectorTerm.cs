@@ -18,8 +18,8 @@ public sealed record VectorTerm(SteeringVector Vector, float Strength, LayerSet?
         Layers?.CheckAgainst(layerCount);
         var outside = Vector.Layers.Where(l => l >= layerCount).ToArray();
         if (outside.Length > 0 && Layers is null)
-            throw new ArgumentException($"{what} has directions for layers {string.Join(",", outside)} but the model has layers 0-{layerCount - 1}.");
+            throw new ArgumentException($"{what} has directions for layers {LayerSet.Describe(outside)} but the model has layers 0-{layerCount - 1}.");
         if (!EffectiveLayers.Any())
-            throw new ArgumentException($"{what} has no direction on the chosen layers {Layers} (it has {string.Join(",", Vector.Layers)}).");
+            throw new ArgumentException($"{what} has no direction on the chosen layers {Layers} (it has {LayerSet.Describe(Vector.Layers)}).");
     }
 }

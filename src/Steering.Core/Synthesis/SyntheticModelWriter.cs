@@ -41,7 +41,8 @@ public static class SyntheticModelWriter
     /// <param name="progress">Told after every block of rows; called on the writing thread.</param>
     /// <exception cref="ModelSynthesisException">The spec is invalid, or the donor's tokenizer cannot be used.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
-    /// <exception cref="IOException">Writing failed, or <paramref name="path"/> is a folder.</exception>
+    /// <exception cref="IOException">Writing failed, <paramref name="path"/> is a folder, or the model would not fit the free disk space.</exception>
+    /// <exception cref="ArgumentException">The model would be larger than <see cref="Limits.ResourceLimits.MaxSyntheticModelBytes"/>.</exception>
     /// <exception cref="UnauthorizedAccessException">The folder may not be written.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was written.</exception>
     /// <exception cref="Native.Runtime.NativeRuntimeException">A quantized type was asked for and the llama.cpp runtime is missing.</exception>
@@ -62,6 +63,8 @@ public static class SyntheticModelWriter
         DonorTokenizer.CopyPadded(tokenizerDonor, spec.Shape.VocabularySize, writer);
 
         var tensors = Plan(spec);
+        // A shape of petabytes would otherwise be written until the disk is full.
+        Limits.ResourceLimits.CheckFileFits(path, tensors.Sum(t => t.ByteSize), Limits.ResourceLimits.MaxSyntheticModelBytes);
         var totalBytes = tensors.Sum(t => t.ByteSize);
         var values = new float[tensors.Max(t => t.RowsPerBlock * t.RowLength)];
         var bytes = new byte[tensors.Max(t => t.RowsPerBlock * GgmlTypeInfo.RowSize(t.Type, t.RowLength))];
@@ -77,7 +80,7 @@ public static class SyntheticModelWriter
                     progress?.Report(new SynthesisProgress(index, tensors.Count, tensor.Name, written, totalBytes));
                 }, cancellationToken));
         }
-        writer.WriteTo(path);
+        writer.WriteTo(path, cancellationToken);
         return new SynthesisResult(path, tensors.Count, tensors.Sum(t => GgmlTypeInfo.ElementCount(t.Dimensions)), totalBytes, new FileInfo(path).Length);
     }
 

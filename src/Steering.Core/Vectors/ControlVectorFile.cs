@@ -64,12 +64,25 @@ public static class ControlVectorFile
         }
         catch (FileNotFoundException)
         {
-            throw new ControlVectorFormatException(path, "no such file");
+            throw new ControlVectorFormatException(path, Directory.Exists(path) ? "is a folder, not a control-vector file" : "no such file");
         }
         catch (IOException e)
         {
             throw new ControlVectorFormatException(path, e.Message, e);
         }
+        try
+        {
+            return Read(file, path, expectedEmbeddingSize);
+        }
+        catch (GgufFormatException e)
+        {
+            // A metadata value of the wrong type (general.architecture or the model hint not a string).
+            throw new ControlVectorFormatException(path, e.Problem, e);
+        }
+    }
+
+    private static SteeringVector Read(GgufFile file, string path, int? expectedEmbeddingSize)
+    {
         ControlVectorFormatException Bad(string problem) => new(path, problem);
 
         var arch = file.Architecture;
@@ -85,6 +98,8 @@ public static class ControlVectorFile
                 || !int.TryParse(t.Name.AsSpan(TensorPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var layer))
                 throw Bad($"tensor '{t.Name}' is not named direction.N.");
             if (layer == 0) throw Bad("tensor 'direction.0': llama.cpp numbers directions from 1 (direction.N steers the output of layer N); layer 0 cannot be steered through a control vector.");
+            if (directions.ContainsKey(layer))
+                throw Bad($"two tensors steer layer {layer} ('{t.Name}' and an earlier direction.{layer} spelled otherwise); llama.cpp would add them up. Keep one.");
             if (t.Type != GgmlType.F32) throw Bad($"tensor '{t.Name}' is {t.Type}; control vectors must be F32.");
             if (t.Dimensions.Count != 1 && t.Dimensions.Skip(1).Any(d => d != 1)) throw Bad($"tensor '{t.Name}' has shape [{string.Join(", ", t.Dimensions)}]; control vectors are 1-D.");
             var n = (int)t.Dimensions[0];
@@ -115,7 +130,7 @@ public static class ControlVectorFile
                 foreach (var (k, v) in JsonSerializer.Deserialize<Dictionary<string, LayerCalibration>>(json) ?? [])
                     calibration[int.Parse(k, CultureInfo.InvariantCulture)] = v;
             }
-            catch (Exception e) when (e is JsonException or FormatException)
+            catch (Exception e) when (e is JsonException or FormatException or OverflowException)
             {
                 // Calibration is informational; a damaged entry does not make the vector unusable.
             }

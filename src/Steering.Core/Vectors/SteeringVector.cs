@@ -1,3 +1,5 @@
+using LlamaSteer.Steering;
+
 namespace LlamaSteer.Vectors;
 
 /// <summary>
@@ -44,7 +46,7 @@ public sealed class SteeringVector
 
     /// <summary>The direction at a layer (a copy is not made: do not modify).</summary>
     public ReadOnlySpan<float> Direction(int layer) =>
-        _directions.TryGetValue(layer, out var d) ? d : throw new ArgumentException($"The vector has no direction for layer {layer} (it has {string.Join(",", Layers)}).");
+        _directions.TryGetValue(layer, out var d) ? d : throw new ArgumentException($"The vector has no direction for layer {layer} (it has {LayerSet.Describe(Layers)}).");
 
     /// <summary>L2 norm of the direction at a layer.</summary>
     public float Norm(int layer) => System.Numerics.Tensors.TensorPrimitives.Norm(Direction(layer));
@@ -60,7 +62,7 @@ public sealed class SteeringVector
     public SteeringVector Restrict(IEnumerable<int> layers)
     {
         var keep = layers.Where(_directions.ContainsKey).ToDictionary(l => l, l => _directions[l]);
-        if (keep.Count == 0) throw new ArgumentException($"The vector has none of the layers asked for (it has {string.Join(",", Layers)}).");
+        if (keep.Count == 0) throw new ArgumentException($"The vector has none of the layers asked for (it has {LayerSet.Describe(Layers)}).");
         return new SteeringVector(EmbeddingSize, keep, ModelHint, Provenance);
     }
 

@@ -1,3 +1,5 @@
+using LlamaSteer.Cli.Outputs;
+using LlamaSteer.Files;
 using System.CommandLine;
 using LlamaSteer.Host.Bench;
 
@@ -25,6 +27,9 @@ internal static class BenchCommand
                 throw new ArgumentException("--runs, --tokens, --batch and --samples must be at least 1, --prompt-tokens at least 2.");
             if (parse.GetValue(batch) * parse.GetValue(promptTokens) > 512 || parse.GetValue(batch) > 64)
                 throw new ArgumentException("The batched prompts must fit one decode: --batch times --prompt-tokens at most 512, --batch at most 64.");
+            if (parse.GetValue(output) is { } target)
+                foreach (var file in new[] { target + ".json", target + ".md" })
+                    OutputGuard.Check(file, "--output", [new("--model", common.ModelPath(parse))]);
             using var model = common.LoadModel(parse, ct);
             var threads = parse.GetValue(common.Threads) ?? Models.ThreadDefaults.For(model.Info.ParameterCount);
             var settings = new BenchSettings(threads, parse.GetValue(runs), parse.GetValue(tokens), parse.GetValue(promptTokens), parse.GetValue(batch),
@@ -35,8 +40,7 @@ internal static class BenchCommand
             Console.Out.WriteLine(md);
             if (parse.GetValue(output) is { } o)
             {
-                File.WriteAllText(o + ".json", BenchOutput.Json(report));
-                File.WriteAllText(o + ".md", md);
+                AtomicFile.WriteAllTexts([(o + ".json", BenchOutput.Json(report)), (o + ".md", md)], ct);
                 Console.Error.WriteLine($"wrote {o}.json and {o}.md");
             }
             return Task.FromResult(ErrorReporter.Ok);

@@ -1,3 +1,4 @@
+using LlamaSteer.Cli.Outputs;
 using System.CommandLine;
 using LlamaSteer.Capture;
 using LlamaSteer.Datasets;
@@ -33,6 +34,9 @@ internal static class ClasCommand
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
             var vectorPath = parse.GetValue(vector)!;
+            var outPath = parse.GetValue(output) ?? ClasParameters.PathBeside(vectorPath);
+            OutputGuard.Check(outPath, parse.GetValue(output) is null ? "the CLAS file" : "--output", [
+                new("--vector", vectorPath), new("--wanted", parse.GetValue(wanted)), new("--unwanted", parse.GetValue(unwanted)), new("--model", common.ModelPath(parse))]);
             var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted)!);
             var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted)!);
             var both = LastOnly(parse.GetValue(positions)!, "--positions");
@@ -56,7 +60,6 @@ internal static class ClasCommand
                 Threads = parse.GetValue(common.Threads),
             };
             var clas = ClasFitter.Fit(model, v, wantedTexts.Select(t => Item(t, wantedLast)).ToList(), unwantedTexts.Select(t => Item(t, unwantedLast)).ToList(), options, ct);
-            var outPath = parse.GetValue(output) ?? ClasParameters.PathBeside(vectorPath);
             clas.Save(outPath);
             Console.Out.WriteLine("layer  bias     |w|");
             foreach (var layer in clas.Strength.Layers)

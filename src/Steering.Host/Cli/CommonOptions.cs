@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlamaSteer.Inference;
+using LlamaSteer.Limits;
 using LlamaSteer.Models;
 using LlamaSteer.Native.Runtime;
 using Microsoft.Extensions.Logging;
@@ -16,7 +17,17 @@ internal sealed class CommonOptions
 
     public Option<int?> Threads { get; } = new("--threads", "-t")
     {
-        Description = "CPU threads (default: 1 for tiny models, else one per core)",
+        Description = $"CPU threads, at most the {ResourceLimits.Cores} cores of this machine (default: 1 for tiny models, else one per core)",
+    };
+
+    public Option<bool> ThreadsBeyondCores { get; } = new("--threads-beyond-cores")
+    {
+        Description = "Allow more --threads than cores (they busy-wait: usually much slower)",
+    };
+
+    public Option<bool> ContextBeyondTrained { get; } = new("--context-beyond-trained")
+    {
+        Description = "Allow a context longer than the model's trained context (its KV cache must still fit in 80% of the available memory)",
     };
 
     public Option<int> GpuLayers { get; } = new("--gpu-layers", "-ngl")
@@ -42,9 +53,19 @@ internal sealed class CommonOptions
         command.Options.Add(GpuLayers);
         command.Options.Add(NativeDir);
         command.Options.Add(Verbose);
-        Threads.Validators.Add(r =>
+        command.Options.Add(ThreadsBeyondCores);
+        command.Options.Add(ContextBeyondTrained);
+        command.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--threads must be at least 1.");
+            if (r.GetValue(Threads) is not { } threads) return;
+            try
+            {
+                ResourceLimits.CheckThreads(threads, r.GetValue(ThreadsBeyondCores));
+            }
+            catch (ArgumentException e)
+            {
+                r.AddError(e.Message);
+            }
         });
     }
 
@@ -55,7 +76,8 @@ internal sealed class CommonOptions
         var factory = LoggerFactory.Create(b => b
             .AddSimpleConsole(o => { o.SingleLine = true; o.IncludeScopes = false; })
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Error));
+            // Without --verbose llama.cpp's log stays quiet: a failed call's reason is part of our one error line.
+            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.None));
         NativeRuntime.Configure(new NativeRuntimeOptions { LibraryDirectory = parse.GetValue(NativeDir), LoggerFactory = factory });
     }
 
@@ -73,5 +95,6 @@ internal sealed class CommonOptions
         ContextSize = contextSize,
         MaxSequences = maxSequences,
         EnableGraphHooks = hooks,
+        ContextBeyondTrained = parse.GetValue(ContextBeyondTrained),
     };
 }

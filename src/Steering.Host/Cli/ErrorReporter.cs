@@ -1,15 +1,14 @@
-using LlamaSteer.Errors;
-using LlamaSteer.Native.Runtime;
+using LlamaSteer.Cli;
 
 namespace LlamaSteer.Host.Cli;
 
-/// <summary>Turns exceptions into one clear line on stderr and an exit code; never a stack trace for user errors.</summary>
+/// <summary>Runs a verb's work and turns any exception into one clear line on stderr and an exit code (<see cref="FailureReport"/>); never a stack trace.</summary>
 internal static class ErrorReporter
 {
-    public const int Ok = 0;
-    public const int Failure = 1;
-    public const int Usage = 2;
-    public const int Cancelled = 130;
+    public const int Ok = ExitCodes.Ok;
+    public const int Failure = ExitCodes.Failure;
+    public const int Usage = ExitCodes.Usage;
+    public const int Cancelled = ExitCodes.Cancelled;
 
     public static int Run(Func<int> action) => Report(() => Task.FromResult(action())).GetAwaiter().GetResult();
 
@@ -19,27 +18,9 @@ internal static class ErrorReporter
         {
             return await action();
         }
-        catch (OperationCanceledException)
+        catch (Exception e)
         {
-            Console.Error.WriteLine("llamasteer: cancelled");
-            return Cancelled;
+            return FailureReport.Report(e, Console.Error, ExitCodePolicy.LlamaSteer);
         }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine($"llamasteer: {Clean(e.Message)}");
-            return Usage;
-        }
-        catch (Exception e) when (e is LlamaSteerException or NativeRuntimeException or NativeCallException or IOException or UnauthorizedAccessException or InvalidOperationException)
-        {
-            Console.Error.WriteLine($"llamasteer: {e.Message}");
-            return Failure;
-        }
-    }
-
-    // ArgumentOutOfRangeException appends "(Parameter 'x')\nActual value was y." — keep the first sentence a user needs.
-    private static string Clean(string message)
-    {
-        var i = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
-        return i > 0 ? message[..i] : message.Split('\n')[0];
     }
 }

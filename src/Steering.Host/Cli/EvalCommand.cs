@@ -1,3 +1,6 @@
+using LlamaSteer.Cli.Outputs;
+using LlamaSteer.Files;
+using LlamaSteer.Limits;
 using System.CommandLine;
 using System.Globalization;
 using LlamaSteer.Chat;
@@ -42,7 +45,7 @@ internal static class EvalCommand
         var checks = new Option<string[]>("--check") { Description = $"IFEval-style check on each generation (repeatable): {TextChecks.Known}" };
         var neutral = new Option<string?>("--neutral") { Description = $"Neutral text for the fluency cost (default {DefaultNeutral})" };
         var maxTokens = new Option<int>("--max-tokens", "-n") { Description = "Tokens per generation", DefaultValueFactory = _ => 32 };
-        var samples = new Option<int>("--samples") { Description = "Generations per prompt and setting", DefaultValueFactory = _ => 2 };
+        var samples = new Option<int>("--samples") { Description = $"Generations per prompt and setting (at most {ResourceLimits.MaxSamplesPerPrompt:N0}; at most {ResourceLimits.MaxEvaluationGenerations:N0} generations in all)", DefaultValueFactory = _ => 2 };
         var temperature = new Option<float>("--temperature", "--temp") { Description = "Sampling temperature for the generations; 0 = greedy", DefaultValueFactory = _ => 0.8f };
         var seed = new Option<uint>("--seed", "-s") { Description = "First seed (sample k of prompt p uses seed + p * samples + k in every setting)", DefaultValueFactory = _ => 1 };
         var chat = new Option<bool>("--chat") { Description = "Treat prompts as user messages and apply the chat template" };
@@ -84,6 +87,17 @@ internal static class EvalCommand
             if (!File.Exists(neutralPath)) throw new LlamaSteer.Errors.LlamaSteerException($"{neutralPath}: no such neutral text file.");
             var neutralText = File.ReadAllText(neutralPath);
             if (parse.GetValue(prompts) is { } pf && !File.Exists(pf)) throw new LlamaSteer.Errors.LlamaSteerException($"{pf}: no such prompt file.");
+            // The outputs are checked before the sweep, not after it.
+            if (parse.GetValue(output) is { } target)
+            {
+                var folder = Path.GetDirectoryName(Path.GetFullPath(target));
+                if (folder is not null) Directory.CreateDirectory(folder);
+                foreach (var reportFile in new[] { target + ".json", target + ".html" })
+                    OutputGuard.Check(reportFile, "--output", [
+                        new("--model", common.ModelPath(parse)), new("--vector", vectorPath), new("--clas", clasPath), new("--prompts", parse.GetValue(prompts)),
+                        new("--neutral", neutralPath), new("--dataset", datasetName is null ? null : RepoFiles.Dataset(datasetName))]);
+            }
+            ResourceLimits.CheckGenerations(1, 1, parse.GetValue(samples));
 
             using var model = common.LoadModel(parse, ct);
             var threads = parse.GetValue(common.Threads);
@@ -133,6 +147,8 @@ internal static class EvalCommand
             var standIn = fileVector ?? new SteeringVector(model.EmbeddingSize, rows.SelectMany(r => r.Layers).Distinct().ToDictionary(x => x, _ => new float[model.EmbeddingSize]));
             (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
 
+            var candidateCount = fileVector is not null ? (clasPath is null ? 1 : 2) : methodList.Length;
+            ResourceLimits.CheckGenerations(1 + (long)candidateCount * rows.Count * strengthList.Length, promptList.Count, parse.GetValue(samples));
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
                 ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, clasPath, rows)
                 : Train(model, data!, methodList, rows, threads, ct);
@@ -147,10 +163,7 @@ internal static class EvalCommand
             Console.Out.Write(EvalTable.Render(report));
             if (parse.GetValue(output) is { } o)
             {
-                var dir = Path.GetDirectoryName(Path.GetFullPath(o));
-                if (dir is not null) Directory.CreateDirectory(dir);
-                File.WriteAllText(o + ".json", EvalJson.Serialize(report));
-                File.WriteAllText(o + ".html", EvalHtml.Render(report));
+                AtomicFile.WriteAllTexts([(o + ".json", EvalJson.Serialize(report)), (o + ".html", EvalHtml.Render(report))], ct);
                 err.WriteLine($"wrote {o}.json and {o}.html");
             }
             return Task.FromResult(ErrorReporter.Ok);

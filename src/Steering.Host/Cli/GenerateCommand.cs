@@ -24,7 +24,7 @@ internal static class GenerateCommand
         var repeatPenalty = new Option<float>("--repeat-penalty") { Description = "Repetition penalty over the last 64 tokens; 1 = off", DefaultValueFactory = _ => 1.0f };
         var seed = new Option<uint?>("--seed", "-s") { Description = "Random seed (default: random)" };
         var stop = new Option<string[]>("--stop") { Description = "Stop before this text (repeatable)", AllowMultipleArgumentsPerToken = false };
-        var context = new Option<int?>("--context", "-c") { Description = "Context length in tokens (default: the model's, at most 4096)" };
+        var context = new Option<int?>("--context", "-c") { Description = "Context length in tokens (default: the model's, at most 4096); at most the model's trained context unless --context-beyond-trained, and its KV cache must fit in 80% of the available memory" };
         var stats = new Option<bool>("--stats") { Description = "Print token counts and speed to stderr" };
 
         var command = new Command("generate", "Generate text from a prompt, streamed to stdout, optionally steered by control vectors");
@@ -57,6 +57,8 @@ internal static class GenerateCommand
             var plan = vectors.LoadPlan(parse, model, contextSize ?? model.Info.TrainedContextLength);
             options = options with { Plan = plan };
             await using var ctx = model.CreateContext(common.ContextOptions(parse, contextSize, hooks: !plan.IsStaticAdd));
+            if (contextSize is { } asked && ctx.Size != asked)
+                Console.Error.WriteLine($"llamasteer: note: llama.cpp sizes the context in steps of 256 tokens: --context {asked} holds {ctx.Size} tokens.");
             if (parse.GetValue(chat))
             {
                 var messages = new List<ChatMessage>();

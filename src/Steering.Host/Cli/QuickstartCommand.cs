@@ -1,3 +1,4 @@
+using LlamaSteer.Cli.Outputs;
 using System.CommandLine;
 using System.Globalization;
 using LlamaSteer.Datasets;
@@ -37,6 +38,7 @@ internal static class QuickstartCommand
                 throw new ArgumentException($"{RepoFiles.DatasetFolder}/probes.json has no probe for '{data.Name}'; add one to measure its effect.");
             var outPath = parse.GetValue(output) ?? Path.Combine("artifacts", "quickstart", data.Name + ".gguf");
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+            OutputGuard.Check(outPath, "--output", [new("--model", common.ModelPath(parse)), new("--dataset", path)]);
 
             using var model = common.LoadModel(parse, ct);
             var layerSet = parse.GetValue(layers) is { } l ? LayerSet.Parse(l, model.LayerCount) : LayerSet.Range(1, model.LayerCount - 1);

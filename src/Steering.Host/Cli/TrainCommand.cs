@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlamaSteer.Capture;
+using LlamaSteer.Cli.Outputs;
 using LlamaSteer.Datasets;
 using LlamaSteer.Steering;
 using LlamaSteer.Vectors;
@@ -19,12 +20,12 @@ internal static class TrainCommand
         var prompts = new Option<string?>("--prompts") { Description = "... appended to each base prompt of this file (one per line)" };
         var method = new Option<string>("--method") { Description = "mean | mean-centred | pca-diff | pca-center | probe", DefaultValueFactory = _ => "mean" };
         var layers = new Option<string?>("--layers") { Description = "Layers to extract (default: 1 to the last layer)" };
-        var positions = new Option<string>("--positions") { Description = "last | mean (over the completion's tokens)", DefaultValueFactory = _ => "last" };
+        var positions = new Option<string>("--positions") { Description = "last | mean (over the completion's tokens) | all (every completion token as its own sample)", DefaultValueFactory = _ => "last" };
         var scaling = new Option<string>("--scaling") { Description = "separation (strength 1 = the class distance) | unit | raw", DefaultValueFactory = _ => "separation" };
         var chat = new Option<bool>("--chat") { Description = "Wrap samples in the model's chat template" };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in chat template name when the model has none" };
         var output = new Option<string>("--output", "-o") { Description = "Control-vector file to write", Required = true };
-        var force = new Option<bool>("--force") { Description = "Overwrite an existing output file" };
+        var force = new Option<bool>("--force") { Description = "Overwrite an existing output file (never an input: an output that is the model, dataset, prompts or cache is always refused)" };
         var cache = new Option<string?>("--cache") { Description = "Activation cache (GGUF): reused when it holds this exact capture, so other methods skip the pass over the dataset" };
         var command = new Command("train", "Extract a steering vector from contrastive pairs and write a llama.cpp control-vector file");
         common.AddTo(command);
@@ -33,8 +34,13 @@ internal static class TrainCommand
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
             var outPath = parse.GetValue(output)!;
-            if (File.Exists(outPath) && !parse.GetValue(force))
-                throw new ArgumentException($"{outPath} exists; pass --force to overwrite it.");
+            var datasetPath = parse.GetValue(dataset) is { } d ? RepoFiles.Dataset(d) : null;
+            OutputGuard.Check(outPath, "--output", [
+                new("--model", common.ModelPath(parse)), new("--dataset", datasetPath),
+                new("--prompts", parse.GetValue(prompts)), new("--cache", parse.GetValue(cache))],
+                mayReplace: parse.GetValue(force));
+            if (parse.GetValue(cache) is { } cachePath)
+                OutputGuard.Check(cachePath, "--cache", [new("--model", common.ModelPath(parse)), new("--dataset", datasetPath), new("--prompts", parse.GetValue(prompts))]);
             var options = new TrainingOptions
             {
                 Method = ExtractionMethodNames.Parse(parse.GetValue(method)!),
@@ -104,7 +110,7 @@ internal static class TrainCommand
         "last" => CapturePositions.LastToken,
         "mean" => CapturePositions.CompletionMean,
         "all" => CapturePositions.AllTokens,
-        _ => throw new ArgumentException($"Unknown --positions '{s}': use last or mean."),
+        _ => throw new ArgumentException($"Unknown --positions '{s}': use last, mean or all."),
     };
 
     internal static VectorScaling ParseScaling(string s) => s.ToLowerInvariant() switch
