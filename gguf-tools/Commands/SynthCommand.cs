@@ -14,9 +14,6 @@ namespace LlamaSteer.GgufTools.Commands;
 /// </summary>
 internal static class SynthCommand
 {
-    /// <summary>Where the default tokenizer donor is, relative to the repository root: the shipped default model.</summary>
-    private static readonly string[] DefaultDonorInRepository = ["models", "stories260K.gguf"];
-
     public static Command Create()
     {
         var preset = new Option<string?>("--preset") { Description = $"A shape to copy: {string.Join(", ", ModelShape.Presets.Keys)}. Explicit dimensions override its values." };
@@ -72,9 +69,9 @@ internal static class SynthCommand
     public static int Run(SynthRequest request, FileInfo? donor, FileInfo output, TextWriter stdout, TextWriter error, CancellationToken cancellationToken = default)
     {
         if (!request.TryResolve(out var spec, out var problem)) return Report(error, problem);
-        var donorPath = donor?.ToString() ?? FindDefaultDonor();
+        var donorPath = donor?.ToString() ?? RepositoryFiles.DefaultModel();
         if (donorPath is null)
-            return Report(error, $"no tokenizer donor: give --vocab-from DONOR.gguf (the default {Path.Combine(DefaultDonorInRepository)} of the repository was not found)");
+            return Report(error, $"no tokenizer donor: give --vocab-from DONOR.gguf (the default {Path.Combine(RepositoryFiles.DefaultModelInRepository)} of the repository was not found)");
 
         GgufFile? donorFile = null;
         var donorStatus = FileProblems.Guard(donorPath, error, () =>
@@ -122,22 +119,6 @@ internal static class SynthCommand
         {
             return Report(error, $"{outputPath}: {e.Message}");
         }
-    }
-
-    /// <summary>models/stories260K.gguf of the repository that holds this build (or the current folder), or null.</summary>
-    private static string? FindDefaultDonor()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (!File.Exists(Path.Combine(dir.FullName, "LlamaSteer.sln"))) continue;
-                var candidate = Path.GetFullPath(Path.Combine([dir.FullName, .. DefaultDonorInRepository]));
-                if (File.Exists(candidate)) return candidate;
-                break;
-            }
-        }
-        return null;
     }
 
     private static int Report(TextWriter error, string problem, int exitCode = ExitCodes.InvalidInput)

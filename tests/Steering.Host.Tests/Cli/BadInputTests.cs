@@ -50,7 +50,7 @@ public class BadInputTests
         AssertCleanFailure(Generate("-p", "Once", option, value), 2, mentions);
 
     [Test]
-    public void InvalidThreadCount() => AssertCleanFailure(CliRunner.Run(["generate", "-m", TestPaths.Model, "-p", "Once", "--threads", "0"]), 1, "--threads must be at least 1");
+    public void InvalidThreadCount() => AssertCleanFailure(CliRunner.Run(["generate", "-m", TestPaths.Model, "-p", "Once", "--threads", "0"]), 2, "--threads must be at least 1");
 
     [Test]
     public void MissingNativeRuntime() =>
