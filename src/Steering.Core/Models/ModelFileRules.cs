@@ -89,12 +89,15 @@ internal static class ModelFileRules
         var tokens = file.GetStringArray("tokenizer.ggml.tokens");
         if (tokens is null) return null;
         if (tokens.Length == 0) return "tokenizer.ggml.tokens is empty";
-        if (tokens.All(t => t.Length == 0)) return "every token text in tokenizer.ggml.tokens is empty";
-        var seen = new Dictionary<string, int>(tokens.Length, StringComparer.Ordinal);
-        for (var i = 0; i < tokens.Length; i++)
+        // llama.cpp reads each token as a C string: its text ends at the first NUL.
+        var texts = tokens.Select(t => t.IndexOf('\0') is var nul and >= 0 ? t[..nul] : t).ToArray();
+        if (texts.All(t => t.Length == 0)) return "every token text in tokenizer.ggml.tokens is empty";
+        var seen = new Dictionary<string, int>(texts.Length, StringComparer.Ordinal);
+        for (var i = 0; i < texts.Length; i++)
         {
-            if (seen.TryAdd(tokens[i], i)) continue;
-            return $"tokens {seen[tokens[i]]} and {i} of tokenizer.ggml.tokens have the same text '{Printable(tokens[i])}'; llama.cpp needs every token text once";
+            if (seen.TryAdd(texts[i], i)) continue;
+            var how = texts[i].Length == tokens[i].Length && texts[seen[texts[i]]].Length == tokens[seen[texts[i]]].Length ? "" : " (llama.cpp reads a token up to its first NUL byte)";
+            return $"tokens {seen[texts[i]]} and {i} of tokenizer.ggml.tokens have the same text '{Printable(texts[i])}'{how}; llama.cpp needs every token text once";
         }
         return null;
     }

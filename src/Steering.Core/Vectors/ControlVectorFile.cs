@@ -23,11 +23,19 @@ public static class ControlVectorFile
     public const float MaxPlausibleNorm = 1e5f;
 
     /// <summary>Writes the vector atomically (temporary file, then rename); an existing file is replaced only on success.</summary>
-    /// <exception cref="ArgumentException">The vector has a direction for layer 0, which the format cannot hold.</exception>
+    /// <exception cref="ArgumentException">The vector has a direction for layer 0, which the format cannot hold, or one that <see cref="Read(string, int?)"/> would refuse (not finite, norm above <see cref="MaxPlausibleNorm"/>).</exception>
     public static void Write(SteeringVector vector, string path)
     {
         if (vector.HasLayer(0))
             throw new ArgumentException("The control-vector format cannot hold layer 0 (llama.cpp never steers it); drop layer 0 or steer it with a LlamaSteer plan instead.");
+        // Never write a file this reader (and so every verb) would then refuse.
+        foreach (var layer in vector.Layers)
+        {
+            var direction = vector.Direction(layer);
+            var norm = System.Numerics.Tensors.TensorPrimitives.Norm(direction);
+            if (!float.IsFinite(norm) || norm > MaxPlausibleNorm)
+                throw new ArgumentException($"The direction of layer {layer} would have norm {norm:G3}, beyond the {MaxPlausibleNorm:G3} a control-vector file may hold (every reader refuses such a file as corrupt); use a smaller factor or strength.");
+        }
         var w = new GgufWriter()
             .SetString("general.architecture", Architecture)
             .SetString(ModelHintKey, vector.ModelHint ?? "llama")

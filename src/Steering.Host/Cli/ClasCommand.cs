@@ -39,6 +39,8 @@ internal static class ClasCommand
                 new("--vector", vectorPath), new("--wanted", parse.GetValue(wanted)), new("--unwanted", parse.GetValue(unwanted)), new("--model", common.ModelPath(parse))]);
             var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted)!);
             var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted)!);
+            if (wantedTexts.SequenceEqual(unwantedTexts))
+                throw new ArgumentException("--wanted and --unwanted hold the same examples; CLAS learns where the behaviour is wanted from how they differ, so it would fit nothing.");
             var both = LastOnly(parse.GetValue(positions)!, "--positions");
             var wantedLast = parse.GetValue(wantedPositions) is { } wp ? LastOnly(wp, "--wanted-positions") : both;
             var unwantedLast = parse.GetValue(unwantedPositions) is { } up ? LastOnly(up, "--unwanted-positions") : both;

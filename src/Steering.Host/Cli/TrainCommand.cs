@@ -53,6 +53,9 @@ internal static class TrainCommand
 
             using var model = common.LoadModel(parse, ct);
             options = options with { Layers = parse.GetValue(layers) is { } l ? LayerSet.Parse(l, model.LayerCount) : null };
+            // Checked before the capture, not when the file is written after it.
+            if (options.Layers?.Contains(0) == true)
+                throw new ArgumentException($"--layers {options.Layers}: layer 0 cannot be written to a control-vector file (llama.cpp's direction.N steers layer N >= 1); use layers 1-{model.LayerCount - 1}.");
             var tokenized = DatasetTokenizer.Tokenize(model, data, new DatasetTokenizerOptions { Chat = parse.GetValue(chat), ChatTemplate = parse.GetValue(chatTemplate) });
             Console.Error.WriteLine($"{data.Name}: {data.Pairs.Count} pairs, {tokenized.Positives.Sum(p => p.Tokens.Length) + tokenized.Negatives.Sum(p => p.Tokens.Length)} tokens; {options.Method.Name()} on layers {options.Layers ?? LayerSet.Range(1, model.LayerCount - 1)}");
 
