@@ -20,18 +20,23 @@ internal static class FuzzCommand
         var cases = new Option<int>("--cases", "-n") { Description = "How many mutated files to run (1 to 10,000,000).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Seed of the mutations: the same seed runs the same cases.", DefaultValueFactory = _ => 1 };
         var work = new Option<string?>("--work") { Description = "Folder for the case files (default: a new folder under the temp folder); a case that crashed the process is left there as case.gguf, with case.txt." };
+        var workers = new Option<int>("--parallel") { Description = "Threads of this one process that run cases side by side (1 to 64).", DefaultValueFactory = _ => 1 };
         var timeout = new Option<int>("--case-timeout") { Description = "Seconds one case may run before it counts as a hang.", DefaultValueFactory = _ => 60 };
         var command = new Command("fuzz", "Run mutated model and vector files through load, context and a two-token generation; every case must run or be refused with a one-line error.");
-        foreach (var o in new Option[] { model, vector, cases, seed, work, timeout }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, vector, cases, seed, work, workers, timeout }) command.Options.Add(o);
+        workers.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 1 or > 64) r.AddError("--parallel must be from 1 to 64.");
+        });
         cases.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() is < 1 or > 10_000_000) r.AddError("--cases must be from 1 to 10,000,000.");
         });
-        command.SetAction((parse, ct) => Task.Run(() => Run(parse.GetValue(model), parse.GetValue(vector), parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(work), parse.GetValue(timeout), ct), CancellationToken.None));
+        command.SetAction((parse, ct) => Task.Run(() => Run(parse.GetValue(model), parse.GetValue(vector), parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(work), parse.GetValue(workers), parse.GetValue(timeout), ct), CancellationToken.None));
         return command;
     }
 
-    private static int Run(string? modelPath, string? vectorPath, int cases, int seed, string? work, int timeoutSeconds, CancellationToken ct)
+    private static int Run(string? modelPath, string? vectorPath, int cases, int seed, string? work, int workers, int timeoutSeconds, CancellationToken ct)
     {
         modelPath ??= RepositoryFiles.DefaultModel() ?? throw new ArgumentException("no model: give --model (the repository's models/stories260K.gguf was not found)");
         var folder = work ?? Path.Combine(Path.GetTempPath(), $"gguf-tools-fuzz-{Guid.NewGuid():N}");
@@ -42,9 +47,9 @@ internal static class FuzzCommand
             ControlVectorFile.Write(RandomVector(modelPath, seed), vectorPath);
         }
         var watch = Stopwatch.StartNew();
-        var outcomes = new FuzzRun(modelPath, vectorPath, folder, seed, TimeSpan.FromSeconds(timeoutSeconds), Console.Out).Run(cases, ct);
+        var outcomes = new FuzzRun(modelPath, vectorPath, folder, seed, TimeSpan.FromSeconds(timeoutSeconds), Console.Out).Run(cases, workers, ct);
         var o = Console.Out;
-        o.WriteLine($"fuzz: {outcomes.Cases:N0} cases ({outcomes.ModelCases:N0} mutated models, {outcomes.VectorCases:N0} mutated vectors, seed {seed}) in {watch.Elapsed.TotalSeconds:F0} s: " +
+        o.WriteLine($"fuzz: {outcomes.Cases:N0} cases ({outcomes.ModelCases:N0} mutated models, {outcomes.VectorCases:N0} mutated vectors, seed {seed}, {workers} thread(s)) in {watch.Elapsed.TotalSeconds:F0} s: " +
                     $"{outcomes.Generated:N0} loaded and generated, {outcomes.Refused:N0} refused with a one-line error ({outcomes.RefusalKinds:N0} kinds), " +
                     $"{outcomes.Unexpected.Count} unexpected, 0 crashes, 0 hangs");
         o.WriteLine("most frequent refusals:");

@@ -20,14 +20,34 @@ internal sealed class FuzzRun(string modelPath, string vectorPath, string workFo
     private const string Prompt = "Once upon a time";
     private static readonly ExitCodePolicy Policy = ExitCodePolicy.LlamaSteer;
 
-    public FuzzOutcomes Run(int cases, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="cases"/> cases on <paramref name="workers"/> threads of this process (each with its own files, models and contexts).</summary>
+    public FuzzOutcomes Run(int cases, int workers, CancellationToken cancellationToken)
     {
-        var modelMutator = new GgufMutator(modelPath, seed);
-        var vectorMutator = new GgufMutator(vectorPath, seed + 1);
-        var random = new Random(seed + 2);
         var outcomes = new FuzzOutcomes();
-        var casePath = Path.Combine(workFolder, "case.gguf");
-        var describe = Path.Combine(workFolder, "case.txt");
+        var clock = Stopwatch.StartNew();
+        var done = 0;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
+        {
+            var share = cases / workers + (worker < cases % workers ? 1 : 0);
+            RunWorker(worker, share, outcomes, () =>
+            {
+                var n = Interlocked.Increment(ref done);
+                if (n % 5000 == 0)
+                    lock (outcomes)
+                        output.WriteLine($"fuzz: {n:N0} cases in {clock.Elapsed.TotalSeconds:F0} s, {outcomes.Generated:N0} generated, {outcomes.Refused:N0} refused, {outcomes.Unexpected.Count} unexpected");
+            }, cancellationToken);
+        });
+        return outcomes;
+    }
+
+    private void RunWorker(int worker, int cases, FuzzOutcomes outcomes, Action caseDone, CancellationToken cancellationToken)
+    {
+        var workerSeed = seed + 1000 * worker;
+        var modelMutator = new GgufMutator(modelPath, workerSeed);
+        var vectorMutator = new GgufMutator(vectorPath, workerSeed + 1);
+        var random = new Random(workerSeed + 2);
+        var casePath = Path.Combine(workFolder, $"case-{worker}.gguf");
+        var describe = Path.Combine(workFolder, $"case-{worker}.txt");
         using var cleanModel = LlamaModel.Load(modelPath);
 
         var current = Stopwatch.StartNew();
@@ -39,7 +59,6 @@ internal sealed class FuzzRun(string modelPath, string vectorPath, string workFo
             Environment.Exit(ExitCodes.Failure);
         }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
-        var clock = Stopwatch.StartNew();
         for (var i = 0; i < cases; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -47,38 +66,43 @@ internal sealed class FuzzRun(string modelPath, string vectorPath, string workFo
             var isModel = random.Next(10) < 7;
             var (bytes, strategy) = isModel ? modelMutator.Next() : vectorMutator.Next();
             File.WriteAllBytes(casePath, bytes);
-            File.WriteAllText(describe, $"case {i}, seed {seed}, {(isModel ? "model" : "vector")} mutated by {strategy}");
-            outcomes.Count(isModel);
+            File.WriteAllText(describe, $"worker {worker} case {i}, seed {workerSeed}, {(isModel ? "model" : "vector")} mutated by {strategy}");
             current.Restart();
             Volatile.Write(ref running, 1);
             try
             {
                 if (isModel) InfoAndGenerate(casePath, null);
                 else InfoAndGenerate(null, casePath, cleanModel);
-                outcomes.Succeeded();
+                lock (outcomes)
+                {
+                    outcomes.Count(isModel);
+                    outcomes.Succeeded();
+                }
             }
             catch (Exception e)
             {
                 var (_, line) = FailureReport.Describe(e, Policy);
-                if (line.StartsWith("unexpected ", StringComparison.Ordinal) || line.Contains('\n'))
+                lock (outcomes)
                 {
-                    var saved = Path.Combine(workFolder, $"unexpected-{outcomes.Unexpected.Count}.gguf");
-                    File.Copy(casePath, saved, overwrite: true);
-                    outcomes.Unexpected.Add($"{File.ReadAllText(describe)}: {line} (saved as {saved})");
-                    output.WriteLine($"fuzz: UNEXPECTED: {outcomes.Unexpected[^1]}\n{e}");
+                    outcomes.Count(isModel);
+                    if (line.StartsWith("unexpected ", StringComparison.Ordinal) || line.Contains('\n'))
+                    {
+                        var saved = Path.Combine(workFolder, $"unexpected-{outcomes.Unexpected.Count}.gguf");
+                        File.Copy(casePath, saved, overwrite: true);
+                        outcomes.Unexpected.Add($"{File.ReadAllText(describe)}: {line} (saved as {saved})");
+                        output.WriteLine($"fuzz: UNEXPECTED: {outcomes.Unexpected[^1]}\n{e}");
+                    }
+                    else outcomes.Refusal(line, casePath);
                 }
-                else outcomes.Refusal(line, casePath);
             }
             finally
             {
                 Volatile.Write(ref running, 0);
             }
-            if ((i + 1) % 5000 == 0)
-                output.WriteLine($"fuzz: {i + 1:N0} cases in {clock.Elapsed.TotalSeconds:F0} s, {outcomes.Generated:N0} generated, {outcomes.Refused:N0} refused, {outcomes.Unexpected.Count} unexpected");
+            caseDone();
         }
         File.Delete(casePath);
         File.Delete(describe);
-        return outcomes;
     }
 
     /// <summary>What info and a two-token generate do with a model file, or with a vector file on the clean model.</summary>

@@ -17,7 +17,16 @@ public static class CommandLineApp
     public static async Task<int> RunAsync(RootCommand root, string[] args, string programName, ExitCodePolicy policy)
     {
         ProgramName.Current = programName;
-        var parse = root.Parse(args);
+        ParseResult parse;
+        try
+        {
+            parse = root.Parse(args);
+        }
+        catch (Exception e)
+        {
+            // A validator that threw: still one line.
+            return FailureReport.Report(e, Console.Error, policy);
+        }
         if (parse.Errors.Count > 0 && parse.Action is null or ParseErrorAction)
         {
             Console.Error.WriteLine($"{programName}: {ParseErrorLine(parse)} (see '{HelpCommand(parse)}')");

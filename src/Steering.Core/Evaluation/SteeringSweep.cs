@@ -33,11 +33,7 @@ public static class SteeringSweep
         plans.AddRange(cells.Select(c => SweepSettings.Plan(c.Candidate, c.Row, c.Strength)));
         var prompts = settings.Prompts.Select(p => Tokenize(model, p, settings.ParseSpecialTokens)).ToArray();
         Limits.ResourceLimits.CheckGenerations(plans.Count, prompts.Length, settings.Samples);
-        // As generate refuses a prompt the context cannot hold, so does the sweep (its context grows to fit otherwise).
-        var longest = prompts.Max(t => t.Length);
-        if (model.Info.TrainedContextLength > 0 && longest + settings.MaxTokens + 1 > model.Info.TrainedContextLength)
-            throw new ContextOverflowException(
-                $"A prompt of {longest} tokens plus {settings.MaxTokens} generated tokens does not fit the model's context of {model.Info.TrainedContextLength} tokens; shorten the prompt or lower --max-tokens.");
+        CheckPromptsFit(model, prompts.Select(t => t.Length), settings.MaxTokens);
         var neutral = settings.NeutralText is { } text ? model.Tokenize(text) : null;
         if (neutral is { Length: < 2 }) throw new ArgumentException("The neutral text has fewer than two tokens; perplexity needs at least two.");
         var scorer = new SteeredScorer(model, settings.Threads);
@@ -155,6 +151,19 @@ public static class SteeringSweep
                 result[chunk[j].Setting].Add(new Generated(chunk[j].Prompt, chunk[j].Seed, outputs[j].Text, outputs[j].Tokens));
         }
         return result;
+    }
+
+    /// <summary>
+    /// As generate refuses a prompt the context cannot hold, so does a sweep (its shared context would otherwise grow
+    /// to fit): each prompt plus <paramref name="maxTokens"/> must fit the model's trained context.
+    /// </summary>
+    /// <exception cref="ContextOverflowException">A prompt does not fit.</exception>
+    public static void CheckPromptsFit(LlamaModel model, IEnumerable<int> promptLengths, int maxTokens)
+    {
+        var longest = promptLengths.DefaultIfEmpty(0).Max();
+        if (model.Info.TrainedContextLength > 0 && longest + maxTokens + 1 > model.Info.TrainedContextLength)
+            throw new ContextOverflowException(
+                $"A prompt of {longest} tokens plus {maxTokens} generated tokens does not fit the model's context of {model.Info.TrainedContextLength} tokens; shorten the prompt or lower --max-tokens.");
     }
 
     private static int[] Tokenize(LlamaModel model, string prompt, bool parseSpecial)

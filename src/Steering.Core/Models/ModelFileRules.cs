@@ -102,13 +102,19 @@ internal static class ModelFileRules
         return null;
     }
 
-    /// <summary>Norm weights must be F32: ggml's binary operators assert on an F16 one (output_norm.weight stored as F16).</summary>
+    /// <summary>
+    /// Norm weights must be F32: ggml's binary operators assert on an F16 one (output_norm.weight stored as F16).
+    /// No weight may be an integer or F64 tensor: ggml has no matrix product for them and crashes (a weight
+    /// retyped from F32 to I32 keeps its size and passes every other check).
+    /// </summary>
     public static string? TensorTypes(GgufFile file)
     {
         foreach (var t in file.Tensors)
         {
             if (t.Type == GgmlType.F32) continue;
             var name = t.Name;
+            if (t.Type is GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64 or GgmlType.F64)
+                return $"tensor '{name}' is {GgmlTypeInfo.Name(t.Type)}; llama.cpp computes with float and quantized weights only";
             if (name.EndsWith("norm.weight", StringComparison.Ordinal) || name.EndsWith("norm.bias", StringComparison.Ordinal))
                 return $"tensor '{name}' is {GgmlTypeInfo.Name(t.Type)}; llama.cpp needs norm weights in F32";
         }

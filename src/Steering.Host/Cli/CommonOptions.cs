@@ -57,10 +57,12 @@ internal sealed class CommonOptions
         command.Options.Add(ContextBeyondTrained);
         command.Validators.Add(r =>
         {
-            if (r.GetValue(Threads) is not { } threads) return;
+            // Only when --threads parsed: a repeated or malformed one already has its own error.
+            if (r.GetResult(Threads) is not { Tokens.Count: 1 } threadsResult || threadsResult.Errors.Any()
+                || !int.TryParse(threadsResult.Tokens[0].Value, System.Globalization.CultureInfo.InvariantCulture, out var threads)) return;
             try
             {
-                ResourceLimits.CheckThreads(threads, r.GetValue(ThreadsBeyondCores));
+                ResourceLimits.CheckThreads(threads, r.GetResult(ThreadsBeyondCores) is not null && r.GetValue(ThreadsBeyondCores));
             }
             catch (ArgumentException e)
             {

@@ -147,6 +147,8 @@ internal static class EvalCommand
             var standIn = fileVector ?? new SteeringVector(model.EmbeddingSize, rows.SelectMany(r => r.Layers).Distinct().ToDictionary(x => x, _ => new float[model.EmbeddingSize]));
             (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
 
+            // Before any training: a prompt the context cannot hold fails now, not after the vectors are made.
+            SteeringSweep.CheckPromptsFit(model, promptList.Select(p => model.Tokenize(p, addSpecial: true, parseSpecial: parse.GetValue(chat)).Length), parse.GetValue(maxTokens));
             var candidateCount = fileVector is not null ? (clasPath is null ? 1 : 2) : methodList.Length;
             ResourceLimits.CheckGenerations(1 + (long)candidateCount * rows.Count * strengthList.Length, promptList.Count, parse.GetValue(samples));
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null

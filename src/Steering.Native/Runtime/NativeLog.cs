@@ -14,7 +14,7 @@ public static unsafe class NativeLog
     private static ILogger _logger = NullLogger.Instance;
     private static int _lastLevel = 2;
 
-    [ThreadStatic] private static List<string>? _recent;
+    [ThreadStatic] private static List<(LogLevel Level, string Message)>? _recent;
 
     internal static void Install(ILoggerFactory? factory)
     {
@@ -25,8 +25,16 @@ public static unsafe class NativeLog
     /// <summary>Forgets the error lines recorded on this thread.</summary>
     public static void ClearRecent() => _recent?.Clear();
 
-    /// <summary>Warning and error lines llama.cpp logged on this thread since <see cref="ClearRecent"/>, joined.</summary>
-    public static string RecentProblems() => _recent is { Count: > 0 } r ? string.Join(" ", r) : "";
+    /// <summary>
+    /// The error lines llama.cpp logged on this thread since <see cref="ClearRecent"/>, joined; the warnings when
+    /// there was no error (warnings beside an error are noise, such as "bad special token ... using default").
+    /// </summary>
+    public static string RecentProblems()
+    {
+        if (_recent is not { Count: > 0 } r) return "";
+        var errors = r.Where(x => x.Level >= LogLevel.Error).Select(x => x.Message).ToList();
+        return string.Join(" ", errors.Count > 0 ? errors : r.Select(x => x.Message));
+    }
 
     [UnmanagedCallersOnly]
     private static void OnLog(int level, byte* text, IntPtr userData)
@@ -47,9 +55,9 @@ public static unsafe class NativeLog
             };
             if (logLevel >= LogLevel.Warning)
             {
-                var recent = _recent ??= new List<string>();
+                var recent = _recent ??= [];
                 if (recent.Count >= 8) recent.RemoveAt(0);
-                recent.Add(message);
+                recent.Add((logLevel, message));
             }
             if (_logger.IsEnabled(logLevel)) _logger.Log(logLevel, "{NativeMessage}", message);
         }
