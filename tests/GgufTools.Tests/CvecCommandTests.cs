@@ -49,6 +49,19 @@ public sealed class CvecCommandTests
     private static float[] Values(SteeringVector v, int layer) => v.Direction(layer).ToArray();
 
     [Test]
+    public void Scale_never_writes_a_file_that_readers_refuse()
+    {
+        var input = Vector("happy.gguf", 1, [1, 2]);
+        var output = PathOf("huge.gguf");
+
+        var (exitCode, _, error) = Run("cvec", "scale", input, "--factor", "1e6", "-o", output);
+
+        Assert.That(exitCode, Is.EqualTo(2), error);
+        Assert.That(error.TrimEnd(), Does.StartWith("gguf-tools: The direction of layer 1 would have norm").And.Contain("beyond the 1E+05 a control-vector file may hold"));
+        Assert.That(File.Exists(output), Is.False);
+    }
+
+    [Test]
     public void Scale_by_2_doubles_every_value()
     {
         var input = Vector("happy.gguf", 1, [1, 2, 3, 4]);

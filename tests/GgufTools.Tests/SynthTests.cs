@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.CommandLine;
 using LlamaSteer.Generation;
 using LlamaSteer.Gguf;
@@ -194,5 +195,31 @@ public sealed class SynthTests
 
         Assert.That(exitCode, Is.EqualTo(1));
         Assert.That(error, Does.Contain("--output"));
+    }
+
+    [Test]
+    public void A_model_of_petabytes_is_refused_before_writing()
+    {
+        // n_embd 65536 x 512 layers x n_ff 262144 in f32: about 2.8 PB.
+        var (exitCode, _, error) = Run(["synth", "--n-embd", "65536", "--layers", "512", "--heads", "512", "--n-ff", "262144", "--vocab", "600", "-o", OutputPath]);
+
+        Assert.That(exitCode, Is.EqualTo(2), error);
+        Assert.That(error.TrimEnd(), Does.Match($"^gguf-tools: {Regex.Escape(OutputPath)} would take [\\d,.]+ GiB, more than the 64.0 GiB this tool writes\\.$"));
+        Assert.That(File.Exists(OutputPath), Is.False);
+        Assert.That(Directory.GetFiles(_folder), Is.Empty, "a temporary file was left");
+    }
+
+    [Test]
+    public void The_output_may_not_be_the_donor()
+    {
+        var donor = Path.Combine(_folder, "donor.gguf");
+        File.Copy(TestPaths.Model, donor);
+        var before = File.ReadAllBytes(donor);
+
+        var (exitCode, _, error) = Run(["synth", .. SmallShape, "--vocab-from", donor, "-o", donor]);
+
+        Assert.That(exitCode, Is.EqualTo(1), error);
+        Assert.That(error.TrimEnd(), Is.EqualTo($"gguf-tools: --output {donor} is the --vocab-from input {donor}; an output never replaces an input: write elsewhere."));
+        Assert.That(File.ReadAllBytes(donor), Is.EqualTo(before));
     }
 }

@@ -47,7 +47,7 @@ public sealed class GgufWriterTests
         var throwing = new GgufWriter().AddTensor("failing", GgmlType.F32, [2], _ => throw new IOException("source disk gone"));
 
         Assert.That(() => tooMuch.WriteTo(path), Throws.InvalidOperationException.With.Message.Contains("'long'"));
-        Assert.That(() => throwing.WriteTo(path), Throws.TypeOf<IOException>().With.Message.EqualTo("source disk gone"));
+        Assert.That(() => throwing.WriteTo(path), Throws.TypeOf<IOException>().With.Message.EqualTo($"Cannot write {path}: source disk gone"), "the error names the target, not the hidden temporary file");
         Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
         Assert.That(FolderContents(), Is.EqualTo(new[] { "model.gguf" }));
     }
