@@ -21,16 +21,16 @@ public static class CommandLineApp
         try
         {
             parse = root.Parse(args);
+            if (parse.Errors.Count > 0 && parse.Action is null or ParseErrorAction)
+            {
+                Console.Error.WriteLine($"{programName}: {ParseErrorLine(parse)} (see '{HelpCommand(parse)}')");
+                return policy.Usage;
+            }
         }
         catch (Exception e)
         {
             // A validator that threw: still one line.
             return FailureReport.Report(e, Console.Error, policy);
-        }
-        if (parse.Errors.Count > 0 && parse.Action is null or ParseErrorAction)
-        {
-            Console.Error.WriteLine($"{programName}: {ParseErrorLine(parse)} (see '{HelpCommand(parse)}')");
-            return policy.Usage;
         }
 
         using var cancellation = new ProcessCancellation();
