@@ -15,3 +15,6 @@ public sealed record BakedLayer(int Layer, bool Created, float AddedNorm);
 /// <param name="FileLength">The output's size in bytes.</param>
 public sealed record BakeResult(
     string OutputPath, IReadOnlyList<BakedLayer> Layers, IReadOnlyList<BakedVector> Record, int TensorCount, int CopiedTensors, long FileLength);
+
+/// <summary>How far a bake's write has come: the 1-based index of the tensor just copied from the model, and its name.</summary>
+public readonly record struct BakeProgress(int Tensor, string TensorName);

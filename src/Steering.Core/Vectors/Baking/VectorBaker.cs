@@ -31,7 +31,9 @@ public static class VectorBaker
     /// <exception cref="IOException">Reading or writing failed; the output was not written.</exception>
     /// <exception cref="UnauthorizedAccessException">A file may not be read or written.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the output was not written.</exception>
-    public static BakeResult Bake(string modelPath, IReadOnlyList<VectorTerm> terms, string outputPath, BakeOptions? options = null, CancellationToken cancellationToken = default)
+    /// <param name="progress">Told after each tensor is written, on the writing thread.</param>
+    public static BakeResult Bake(string modelPath, IReadOnlyList<VectorTerm> terms, string outputPath, BakeOptions? options = null,
+        IProgress<BakeProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         ArgumentNullException.ThrowIfNull(terms);
@@ -76,13 +78,18 @@ public static class VectorBaker
         var copied = 0;
         foreach (var tensor in model.Tensors)
         {
+            var index = writer.TensorNames.Count + 1;
             if (biases.Remove(tensor.Name, out var bias))
             {
                 // Written as f32 whatever the model's own type, so the sum keeps its precision.
                 writer.AddTensor(tensor.Name, bias, embeddingSize);
                 continue;
             }
-            writer.AddTensor(tensor.Name, tensor.Type, tensor.Dimensions.ToArray(), stream => Copy(source, model.FilePath, tensor, stream, buffer, cancellationToken));
+            writer.AddTensor(tensor.Name, tensor.Type, tensor.Dimensions.ToArray(), stream =>
+            {
+                Copy(source, model.FilePath, tensor, stream, buffer, cancellationToken);
+                progress?.Report(new BakeProgress(index, tensor.Name));
+            });
             copied++;
         }
         foreach (var layer in bakedLayers.Where(l => l.Created))
