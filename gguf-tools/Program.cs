@@ -5,4 +5,5 @@ var root = new RootCommand("gguf-tools: inspect and write GGUF model files (as l
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(CvecCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(BakeCommand.Create());
 return root.Parse(args).Invoke();

@@ -23,6 +23,15 @@ public static class VectorBaker
     /// <summary>The name of layer <paramref name="layer"/>'s bias tensor.</summary>
     public static string BiasName(int layer) => $"blk.{layer.ToString(CultureInfo.InvariantCulture)}.ffn_down.bias";
 
+    /// <summary>Checks that <paramref name="model"/> can carry a baked vector, and returns its n_embd and layer count.</summary>
+    /// <exception cref="BakeException">Its architecture does not add the bias before l_out (the message lists those that do), or it lacks its sizes.</exception>
+    /// <exception cref="GgufFormatException">A size has the wrong type.</exception>
+    public static (int EmbeddingSize, int LayerCount) CheckModel(GgufFile model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return BakeChecks.Model(model);
+    }
+
     /// <summary>Writes <paramref name="outputPath"/>: the model at <paramref name="modelPath"/> with <paramref name="terms"/> baked in.</summary>
     /// <param name="terms">Vectors with their strengths and layers (all of a vector's layers when a term has none); <see cref="VectorTerm.Name"/> is recorded.</param>
     /// <exception cref="BakeException">A refusal (the architecture, a vector for another model, a layer that cannot be biased, a vector already baked, the output); nothing was written.</exception>
