@@ -1,3 +1,4 @@
+using System.Globalization;
 using LlamaSteer.Gguf;
 using LlamaSteer.Steering;
 
@@ -59,7 +60,7 @@ internal static class BakeChecks
                 throw new BakeException(BakeProblem.InvalidValue, $"{name}: {problem}.");
         if (alreadyBaked.FirstOrDefault(b => b.Fingerprint == fingerprint) is { } earlier && !options.Force)
             throw new BakeException(BakeProblem.UnsuitableFile,
-                $"{model.FilePath} already has {name} baked in (as {earlier.Name}, strength {earlier.Strength} on layers {earlier.Layers}); " +
+                $"{model.FilePath} already has {name} baked in ({(earlier.Name == name ? "" : $"as {earlier.Name}, ")}strength {earlier.Strength.ToString(CultureInfo.InvariantCulture)} on layers {earlier.Layers}); " +
                 "baking it again would add it a second time; pass --force to do so.");
         return LayerSet.Of(effective);
     }
