@@ -6,5 +6,6 @@ var root = new RootCommand("gguf-tools: inspect and write GGUF model files (as l
 root.Subcommands.Add(InspectCommand.Create());
 root.Subcommands.Add(CvecCommand.Create());
 root.Subcommands.Add(SynthCommand.Create());
+root.Subcommands.Add(BakeCommand.Create());
 root.Subcommands.Add(LlamaSteer.GgufTools.Fuzz.FuzzCommand.Create());
 return await CommandLineApp.RunAsync(root, args, "gguf-tools", new ExitCodePolicy(LlamaSteer.GgufTools.Commands.ExitCodes.Usage, LlamaSteer.GgufTools.Commands.ExitCodes.InvalidFile));

@@ -27,6 +27,13 @@ public sealed record ContextOptions
     /// </summary>
     public bool EnableGraphHooks { get; init; }
 
+    /// <summary>
+    /// Attention in F32 throughout: an F32 KV cache (twice the memory of the default F16) and no flash attention, whose CPU
+    /// kernel rounds to F16. For comparisons of two computations that differ only in float rounding: with the defaults a
+    /// difference of one ulp in the residual stream can land on the other side of an F16 rounding and move logits by 1e-3.
+    /// </summary>
+    public bool ExactAttention { get; init; }
+
     internal void Validate()
     {
         if (ContextSize is { } n && n < 8) throw new ArgumentOutOfRangeException(nameof(ContextSize), n, "The context must hold at least 8 tokens.");

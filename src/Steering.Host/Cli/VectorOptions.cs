@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LlamaSteer.Models;
 using LlamaSteer.Steering;
 using LlamaSteer.Steering.Contextual;
@@ -65,62 +64,30 @@ internal sealed class VectorOptions
         var terms = new List<SteeringTerm>();
         foreach (var spec in parse.GetValue(Vectors) ?? [])
         {
-            var (t, path) = ParseWithPath(spec, model, shared, "--vector", TargetRule.Optional);
+            var (t, path) = ParseWithPath(spec, model, shared, "--vector", VectorSpecNumber.Optional);
             terms.Add(parse.GetValue(Clas)
                 ? ClasParameters.Load(ClasParameters.PathBeside(path), t.Vector, t.Layers).Term(t.Vector, t.Strength, t.Layers, window, t.Name)
                 : new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Add, window) { Name = t.Name });
         }
         foreach (var spec in parse.GetValue(Ablate) ?? [])
         {
-            var t = ParseWithPath(spec, model, shared, "--ablate", TargetRule.None).Term;
+            var t = ParseWithPath(spec, model, shared, "--ablate", VectorSpecNumber.None).Term;
             terms.Add(new SteeringTerm(t.Vector, 0f, t.Layers, SteeringOperator.Ablate, window) { Name = t.Name });
         }
         foreach (var spec in parse.GetValue(Clamp) ?? [])
         {
-            var t = ParseWithPath(spec, model, shared, "--clamp", TargetRule.Required).Term;
+            var t = ParseWithPath(spec, model, shared, "--clamp", VectorSpecNumber.Required).Term;
             terms.Add(new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Clamp, window) { Name = t.Name });
         }
         return new SteeringPlan(terms).Validate(model.EmbeddingSize, model.LayerCount, contextSize);
     }
 
-    internal static VectorTerm Parse(string spec, LlamaModel model, LayerSet? sharedLayers) => ParseWithPath(spec, model, sharedLayers, "--vector", TargetRule.Optional).Term;
+    internal static VectorTerm Parse(string spec, LlamaModel model, LayerSet? sharedLayers) => ParseWithPath(spec, model, sharedLayers, "--vector", VectorSpecNumber.Optional).Term;
 
-    /// <summary>Whether FILE:NUMBER may, must or must not carry the number (a strength for --vector, a target for --clamp).</summary>
-    private enum TargetRule { Optional, Required, None }
-
-    private static (VectorTerm Term, string Path) ParseWithPath(string spec, LlamaModel model, LayerSet? sharedLayers, string option, TargetRule rule)
+    private static (VectorTerm Term, string Path) ParseWithPath(string spec, LlamaModel model, LayerSet? sharedLayers, string option, VectorSpecNumber number)
     {
-        var what = option == "--clamp" ? "target" : "strength";
-        var text = spec;
-        LayerSet? layers = sharedLayers;
-        var at = text.LastIndexOf('@');
-        if (at > 0)
-        {
-            if (at == text.Length - 1) throw new ArgumentException($"{option} {spec}: nothing follows '@'; give layers such as FILE@1-4, or drop the '@'.");
-            try
-            {
-                layers = LayerSet.Parse(text[(at + 1)..], model.LayerCount);
-            }
-            catch (ArgumentException e)
-            {
-                throw new ArgumentException($"{option} {spec}: {e.Message}", e);
-            }
-            text = text[..at];
-        }
-        var strength = 1f;
-        var colon = text.LastIndexOf(':');
-        var hasNumber = colon > 0 && !File.Exists(text);
-        if (hasNumber && rule == TargetRule.None) throw new ArgumentException($"{option} {spec}: {option} takes FILE[@LAYERS], no number.");
-        if (!hasNumber && rule == TargetRule.Required) throw new ArgumentException($"{option} {spec}: give the target projection, as in FILE:2.5.");
-        if (hasNumber)
-        {
-            var number = text[(colon + 1)..];
-            if (!float.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out strength))
-                throw new ArgumentException($"{option} {spec}: '{number}' is not a {what} (use FILE:0.8).");
-            if (!float.IsFinite(strength)) throw new ArgumentException($"{option} {spec}: the {what} must be a finite number.");
-            text = text[..colon];
-        }
-        var vector = ControlVectorFile.Read(text, model.EmbeddingSize);
-        return (new VectorTerm(vector, strength, layers, Path.GetFileName(text)), text);
+        var parsed = VectorSpec.Parse(spec, model.LayerCount, option, number);
+        var vector = ControlVectorFile.Read(parsed.Path, model.EmbeddingSize);
+        return (new VectorTerm(vector, parsed.Strength, parsed.Layers ?? sharedLayers, Path.GetFileName(parsed.Path)), parsed.Path);
     }
 }

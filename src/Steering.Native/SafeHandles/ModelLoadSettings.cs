@@ -18,4 +18,10 @@ public sealed record ContextSettings(
 
     /// <summary>The user data passed to <see cref="EvalCallback"/>.</summary>
     public IntPtr EvalCallbackUserData { get; init; }
+
+    /// <summary>
+    /// Keys and values stored as F32 (<c>type_k</c>, <c>type_v</c>) instead of F16, and flash attention off
+    /// (<c>flash_attn_type</c>), whose CPU kernel rounds to F16: attention then computes in F32 throughout.
+    /// </summary>
+    public bool ExactAttention { get; init; }
 }
