@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using LlamaSteer.Testing;
+using NUnit.Framework;
+
+namespace LlamaSteer.GgufTools.Tests;
+
+/// <summary>
+/// The CI share of the fuzz: 3,000 mutated model and vector files through load, context and a two-token steered
+/// generation in one gguf-tools process. A native abort or segfault ends that process with a signal's exit code, an
+/// unexpected exception or a hang with exit 1; each fails this test with the case named.
+/// </summary>
+public sealed class FuzzTests
+{
+    [Test]
+    public void Three_thousand_mutated_files_run_or_are_refused_in_one_line()
+    {
+        var apphost = Path.Combine(AppContext.BaseDirectory, "gguf-tools");
+        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
+        var work = TestPaths.NewTempDirectory();
+        try
+        {
+            var start = new ProcessStartInfo(apphost) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "fuzz", "--cases", "3000", "--parallel", "2", "--seed", "7", "--model", TestPaths.Model, "--work", work })
+                start.ArgumentList.Add(a);
+            using var process = Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            Assert.That(process.WaitForExit(TimeSpan.FromMinutes(15)), Is.True, "the fuzz did not finish");
+            var caseFiles = string.Join(", ", Directory.GetFiles(work, "case-*.txt").Select(File.ReadAllText));
+
+            Assert.That(process.ExitCode, Is.Zero, $"exit {process.ExitCode}; last cases: {caseFiles}\n{output.Result}\n{error.Result}");
+            var summary = Regex.Match(output.Result, @"fuzz: 3,000 cases \((?<models>[\d,]+) mutated models, (?<vectors>[\d,]+) mutated vectors.*?: (?<ran>[\d,]+) loaded and generated, (?<refused>[\d,]+) refused with a one-line error .*?, 0 unexpected");
+            Assert.That(summary.Success, Is.True, output.Result);
+            int N(string group) => int.Parse(summary.Groups[group].Value.Replace(",", ""));
+            Assert.That(N("models") + N("vectors"), Is.EqualTo(3000));
+            Assert.That(N("ran") + N("refused"), Is.EqualTo(3000));
+            // Both outcomes occur: mutations that break the file and ones that leave it loadable.
+            Assert.That(N("ran"), Is.GreaterThan(0));
+            Assert.That(N("refused"), Is.GreaterThan(0));
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
