@@ -21,6 +21,12 @@ public sealed record ContextOptions
     /// </summary>
     public bool EnableGraphHooks { get; init; }
 
+    /// <summary>
+    /// An F32 KV cache without flash attention: slower and larger, but its logits equal an F32 graph's (the training
+    /// graph's gates compare against it).
+    /// </summary>
+    public bool FullPrecisionKvCache { get; init; }
+
     internal void Validate()
     {
         if (ContextSize is { } n && n < 8) throw new ArgumentOutOfRangeException(nameof(ContextSize), n, "The context must hold at least 8 tokens.");

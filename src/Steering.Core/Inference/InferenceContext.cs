@@ -40,7 +40,10 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
         // when that exceeds n_batch, so the combination is refused here.
         if (options.MaxSequences > batch)
             throw new ArgumentException($"{options.MaxSequences} sequences do not fit a batch of {batch} tokens; use at most {batch} sequences or a larger batch.");
-        var settings = new ContextSettings((uint)size, (uint)batch, (uint)batch, (uint)options.MaxSequences, Threads, Threads);
+        var settings = new ContextSettings((uint)size, (uint)batch, (uint)batch, (uint)options.MaxSequences, Threads, Threads)
+        {
+            FullPrecisionKv = options.FullPrecisionKvCache,
+        };
         if (options.EnableGraphHooks)
         {
             _self = GCHandle.Alloc(this, GCHandleType.Weak);

@@ -18,4 +18,10 @@ public sealed record ContextSettings(
 
     /// <summary>The user data passed to <see cref="EvalCallback"/>.</summary>
     public IntPtr EvalCallbackUserData { get; init; }
+
+    /// <summary>
+    /// Keep the KV cache in F32 (type_k/type_v) without flash attention, so logits match a graph computed in F32
+    /// (the default F16 cache differs by about 1e-2).
+    /// </summary>
+    public bool FullPrecisionKv { get; init; }
 }

@@ -184,6 +184,12 @@ public sealed unsafe class SafeLlamaModelHandle : OwnedHandle
         p.CbEval = settings.EvalCallback;
         p.CbEvalUserData = settings.EvalCallbackUserData;
         p.NoPerf = 1;
+        if (settings.FullPrecisionKv)
+        {
+            p.TypeK = 0; // GGML_TYPE_F32
+            p.TypeV = 0;
+            p.FlashAttnType = 0; // LLAMA_FLASH_ATTN_TYPE_DISABLED
+        }
         NativeLog.ClearRecent();
         var raw = LlamaNative.InitFromModel(Raw, p);
         if (raw == IntPtr.Zero) throw NativeCallException.From("llama.cpp could not create a context.");
