@@ -26,5 +26,11 @@ public sealed class TrainableTensor
     /// <summary>The current values (mutable: the optimizer writes them).</summary>
     public float[] Values { get; }
 
+    /// <summary>This tensor's own peak learning rate (CLAS trains w and b at different rates), or null for the optimizer's.</summary>
+    public float? LearningRate { get; init; }
+
+    /// <summary>A copy of the current values.</summary>
+    public float[] Snapshot() => (float[])Values.Clone();
+
     public override string ToString() => $"{Name} [{string.Join(", ", Shape)}]";
 }
