@@ -21,7 +21,7 @@ public static class BipoTrainer
     /// <exception cref="Datasets.DatasetFormatException">A pair the model cannot take.</exception>
     /// <exception cref="TrainingDivergedException">The loss became non-finite.</exception>
     public static BipoResult Train(LlamaModel model, ModelWeights weights, PreferenceDataset data, PreferenceDataset? heldOutData, BipoOptions options,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default, Action<int, SteeringVector>? onEpochEnd = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -42,7 +42,10 @@ public static class BipoTrainer
             Seed = options.Seed,
             Threads = options.Threads,
             KeepBestByValidation = false,
-        });
+        })
+        {
+            OnEpochEnd = onEpochEnd is null ? null : c => onEpochEnd(c.Epoch, new SteeringVector(n, options.Layers.ToDictionary(l => l, l => c.Values[$"steer-{l}"]))),
+        };
         var report = trainer.Train(train, null, progress, cancellationToken);
 
         var vector = new SteeringVector(n, options.Layers.ToDictionary(l => l, l => vectors.Vector(l).ToArray()), model.Info.Name ?? Path.GetFileName(model.Info.Path),
