@@ -10,11 +10,13 @@ internal static class TrainingProgressBar
     {
         if (Console.IsErrorRedirected)
         {
-            var lastEpoch = 0;
+            var (lastEpoch, lastStep) = (0, -1);
             return job(new InlineProgress(p =>
             {
-                if (p.Epoch == lastEpoch && p.ValidationLoss is null) return;
-                lastEpoch = p.Epoch;
+                // One line when an epoch starts, one for each validation (reported at the step just done), one at the end.
+                var report = p.Epoch != lastEpoch || p.Step == lastStep || p.Step == p.TotalSteps && p.ValidationLoss is null;
+                (lastEpoch, lastStep) = (p.Epoch, p.Step);
+                if (!report) return;
                 Console.Error.WriteLine($"{title}: epoch {p.Epoch}, step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}{(p.ValidationLoss is { } v ? $", validation {v:F4}" : "")}, {p.TokensPerSecond:F0} tok/s");
             }));
         }

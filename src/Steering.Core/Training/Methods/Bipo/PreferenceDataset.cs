@@ -45,7 +45,10 @@ public sealed class PreferenceDataset
             pairs.Add(Parse(text, path, i + 1));
         }
         if (pairs.Count == 0) throw new DatasetFormatException(path, null, "no preference pairs (the file is empty or holds only comments).");
-        return new PreferenceDataset(Path.GetFileNameWithoutExtension(path), pairs, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        // A shipped set's split (NAME.train.jsonl) is named for the set, so probes.json finds its probe.
+        var name = Path.GetFileNameWithoutExtension(path);
+        if (name.EndsWith(".train", StringComparison.Ordinal)) name = name[..^".train".Length];
+        return new PreferenceDataset(name, pairs, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
     private static PreferencePair Parse(string line, string path, int number)
