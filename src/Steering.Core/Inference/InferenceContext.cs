@@ -42,7 +42,7 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
             throw new ArgumentException($"{options.MaxSequences} sequences do not fit a batch of {batch} tokens; use at most {batch} sequences or a larger batch.");
         var settings = new ContextSettings((uint)size, (uint)batch, (uint)batch, (uint)options.MaxSequences, Threads, Threads)
         {
-            FullPrecisionKv = options.FullPrecisionKvCache,
+            ExactAttention = options.ExactAttention,
         };
         if (options.EnableGraphHooks)
         {

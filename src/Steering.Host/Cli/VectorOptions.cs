@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using LlamaSteer.Models;
 using LlamaSteer.Steering;
 using LlamaSteer.Steering.Contextual;
@@ -87,25 +86,8 @@ internal sealed class VectorOptions
 
     private static (VectorTerm Term, string Path) ParseWithPath(string spec, LlamaModel model, LayerSet? sharedLayers)
     {
-        var text = spec;
-        LayerSet? layers = sharedLayers;
-        var at = text.LastIndexOf('@');
-        if (at > 0)
-        {
-            layers = LayerSet.Parse(text[(at + 1)..], model.LayerCount);
-            text = text[..at];
-        }
-        var strength = 1f;
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && !File.Exists(text))
-        {
-            var number = text[(colon + 1)..];
-            if (!float.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out strength))
-                throw new ArgumentException($"--vector {spec}: '{number}' is not a strength (use FILE:0.8).");
-            if (!float.IsFinite(strength)) throw new ArgumentException($"--vector {spec}: the strength must be a finite number.");
-            text = text[..colon];
-        }
-        var vector = ControlVectorFile.Read(text, model.EmbeddingSize);
-        return (new VectorTerm(vector, strength, layers, Path.GetFileName(text)), text);
+        var parsed = VectorSpec.Parse(spec, model.LayerCount);
+        var vector = ControlVectorFile.Read(parsed.Path, model.EmbeddingSize);
+        return (new VectorTerm(vector, parsed.Strength, parsed.Layers ?? sharedLayers, Path.GetFileName(parsed.Path)), parsed.Path);
     }
 }

@@ -20,8 +20,8 @@ public sealed record ContextSettings(
     public IntPtr EvalCallbackUserData { get; init; }
 
     /// <summary>
-    /// Keep the KV cache in F32 (type_k/type_v) without flash attention, so logits match a graph computed in F32
-    /// (the default F16 cache differs by about 1e-2).
+    /// Keys and values stored as F32 (<c>type_k</c>, <c>type_v</c>) instead of F16, and flash attention off
+    /// (<c>flash_attn_type</c>), whose CPU kernel rounds to F16: attention then computes in F32 throughout.
     /// </summary>
-    public bool FullPrecisionKv { get; init; }
+    public bool ExactAttention { get; init; }
 }

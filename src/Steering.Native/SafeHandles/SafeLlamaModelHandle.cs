@@ -169,6 +169,10 @@ public sealed unsafe class SafeLlamaModelHandle : OwnedHandle
         }
     }
 
+    // GGML_TYPE_F32 (enum ggml_type in ggml.h) and LLAMA_FLASH_ATTN_TYPE_DISABLED (enum llama_flash_attn_type in llama.h).
+    private const int GgmlTypeF32 = 0;
+    private const int FlashAttentionDisabled = 0;
+
     /// <summary>Creates a context on this model; the context keeps the model alive.</summary>
     /// <exception cref="NativeCallException">llama.cpp refused the parameters (e.g. out of memory).</exception>
     public SafeLlamaContextHandle CreateContext(ContextSettings settings)
@@ -183,13 +187,12 @@ public sealed unsafe class SafeLlamaModelHandle : OwnedHandle
         p.KvUnified = settings.UnifiedKvCache ? (byte)1 : (byte)0;
         p.CbEval = settings.EvalCallback;
         p.CbEvalUserData = settings.EvalCallbackUserData;
-        p.NoPerf = 1;
-        if (settings.FullPrecisionKv)
+        if (settings.ExactAttention)
         {
-            p.TypeK = 0; // GGML_TYPE_F32
-            p.TypeV = 0;
-            p.FlashAttnType = 0; // LLAMA_FLASH_ATTN_TYPE_DISABLED
+            p.TypeK = p.TypeV = GgmlTypeF32;
+            p.FlashAttnType = FlashAttentionDisabled;
         }
+        p.NoPerf = 1;
         NativeLog.ClearRecent();
         var raw = LlamaNative.InitFromModel(Raw, p);
         if (raw == IntPtr.Zero) throw NativeCallException.From("llama.cpp could not create a context.");

@@ -46,7 +46,7 @@ public class ClasLmTests
         runner.Forward(step);
         var graph = pass.Logits.ReadFloats();
 
-        using var ctx = model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, FullPrecisionKvCache = true, ContextSize = 64 });
+        using var ctx = model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, ExactAttention = true, ContextSize = 64 });
         using var lease = ctx.Acquire();
         var batch = new TokenBatch();
         for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, output: true);

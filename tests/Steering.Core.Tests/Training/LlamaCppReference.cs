@@ -15,7 +15,7 @@ internal static class LlamaCppReference
     /// <summary>The logits of every position of <paramref name="tokens"/>, with <paramref name="vectors"/> (layer → vector) as a control vector.</summary>
     public static float[][] Logits(LlamaModel model, int[] tokens, IReadOnlyDictionary<int, float[]>? vectors = null)
     {
-        using var context = model.CreateContext(new ContextOptions { Threads = 1, FullPrecisionKvCache = true, ContextSize = Math.Max(64, tokens.Length), BatchSize = Math.Max(64, tokens.Length) });
+        using var context = model.CreateContext(new ContextOptions { Threads = 1, ExactAttention = true, ContextSize = Math.Max(64, tokens.Length), BatchSize = Math.Max(64, tokens.Length) });
         using var lease = context.Acquire();
         if (vectors is { Count: > 0 })
         {

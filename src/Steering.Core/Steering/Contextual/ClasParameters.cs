@@ -1,6 +1,4 @@
-using System.Buffers.Binary;
 using System.Globalization;
-using System.Security.Cryptography;
 using LlamaSteer.Gguf;
 using LlamaSteer.Vectors;
 
@@ -50,29 +48,8 @@ public sealed class ClasParameters
     /// <summary>Whether these parameters belong to <paramref name="vector"/>.</summary>
     public bool BelongsTo(SteeringVector vector) => Fingerprint(vector) == VectorFingerprint;
 
-    /// <summary>
-    /// SHA-256 (lower-case hex) over n_embd and, for each layer ascending, the layer number and its
-    /// direction's floats (all little-endian int32 / float32): any change to the directions or the
-    /// layer list changes it; provenance does not.
-    /// </summary>
-    public static string Fingerprint(SteeringVector vector)
-    {
-        ArgumentNullException.ThrowIfNull(vector);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> four = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(four, vector.EmbeddingSize);
-        sha.AppendData(four);
-        var bytes = new byte[vector.EmbeddingSize * sizeof(float)];
-        foreach (var layer in vector.Layers)
-        {
-            BinaryPrimitives.WriteInt32LittleEndian(four, layer);
-            sha.AppendData(four);
-            var d = vector.Direction(layer);
-            for (var i = 0; i < d.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), d[i]);
-            sha.AppendData(bytes);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+    /// <summary>The vector's <see cref="Vectors.VectorFingerprint"/>: any change to its directions or layer list changes it; provenance does not.</summary>
+    public static string Fingerprint(SteeringVector vector) => Vectors.VectorFingerprint.Of(vector);
 
     /// <summary>Where a vector file's CLAS parameters live: <c>dir/happy.gguf</c> → <c>dir/happy.clas.gguf</c>.</summary>
     public static string PathBeside(string vectorPath)

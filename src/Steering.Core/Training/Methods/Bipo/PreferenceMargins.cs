@@ -15,7 +15,7 @@ public sealed record PreferenceMargins(double Minus, double Unsteered, double Pl
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var longest = pairs.Max(p => Math.Max(p.Chosen.Length, p.Rejected.Length));
-        using var context = model.CreateContext(new ContextOptions { Threads = 1, FullPrecisionKvCache = true, ContextSize = Math.Max(64, longest), BatchSize = Math.Max(64, longest) });
+        using var context = model.CreateContext(new ContextOptions { Threads = 1, ExactAttention = true, ContextSize = Math.Max(64, longest), BatchSize = Math.Max(64, longest) });
         double At(float strength)
         {
             var sum = 0.0;

@@ -32,7 +32,7 @@ public static class PreferenceTokenizer
                 throw new DatasetFormatException(source, pair.LineNumber, $"the pair is {longest} tokens long, more than the model's context of {model.Info.TrainedContextLength}.");
             sequences.Add((chosen, rejected, prompt.Length));
         }
-        using var context = model.CreateContext(new ContextOptions { Threads = 1, FullPrecisionKvCache = true, ContextSize = Math.Max(64, longest), BatchSize = Math.Max(64, longest) });
+        using var context = model.CreateContext(new ContextOptions { Threads = 1, ExactAttention = true, ContextSize = Math.Max(64, longest), BatchSize = Math.Max(64, longest) });
         var result = new List<TokenizedPreference>();
         foreach (var (chosen, rejected, prompt) in sequences)
         {
