@@ -23,6 +23,9 @@ public sealed unsafe partial class SafeGgmlContextHandle
 
     public GgmlTensorRef Neg(GgmlTensorRef a) => Result(GgmlBaseNative.Neg(Raw, NotNull(a)), "ggml_neg");
 
+    /// <summary>|x| element-wise (its backward is sign(x) times the incoming gradient).</summary>
+    public GgmlTensorRef Abs(GgmlTensorRef a) => Result(GgmlBaseNative.Abs(Raw, NotNull(a)), "ggml_abs");
+
     /// <summary>log(1 + e^x); -log sigmoid(z) is Softplus(-z) (ggml has no sigmoid backward).</summary>
     public GgmlTensorRef Softplus(GgmlTensorRef a) => Result(GgmlBaseNative.Softplus(Raw, NotNull(a)), "ggml_softplus");
 

@@ -29,6 +29,9 @@ internal static unsafe partial class GgmlBaseNative
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_neg")]
     public static partial GgmlTensor* Neg(IntPtr ctx, GgmlTensor* a);
 
+    [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_abs")]
+    public static partial GgmlTensor* Abs(IntPtr ctx, GgmlTensor* a);
+
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_softplus")]
     public static partial GgmlTensor* Softplus(IntPtr ctx, GgmlTensor* a);
 

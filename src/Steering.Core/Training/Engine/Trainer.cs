@@ -50,7 +50,7 @@ public sealed class Trainer<TExample>(ModelWeights weights, ITrainingObjective<T
             for (var first = 0; first < order.Length; first += options.BatchSize * options.GradientAccumulation)
             {
                 var members = order.Skip(first).Take(options.BatchSize * options.GradientAccumulation).Select(i => train[i]).ToList();
-                var (loss, gradients, used) = Accumulate(runner, members, random, cancellationToken);
+                var (loss, gradients, used, terms) = Accumulate(runner, members, random, cancellationToken);
                 tokens += used;
                 var lastGood = Snapshot(parameters);
                 if (!double.IsFinite(loss) || gradients.Values.Any(g => !TensorPrimitives.IsFiniteAll<float>(g)))
@@ -66,7 +66,7 @@ public sealed class Trainer<TExample>(ModelWeights weights, ITrainingObjective<T
                 sum += loss * members.Count;
                 counted += members.Count;
                 progress?.Report(new TrainingProgress(epoch, step, totalSteps, loss, validationLoss.Count > 0 ? validationLoss[^1] : null,
-                    tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), options.LearningRate * factor));
+                    tokens / Math.Max(1e-9, clock.Elapsed.TotalSeconds), options.LearningRate * factor) { Terms = terms });
             }
             epochLoss.Add(sum / counted);
             double? val = null;
@@ -112,12 +112,13 @@ public sealed class Trainer<TExample>(ModelWeights weights, ITrainingObjective<T
         return sum / examples.Count;
     }
 
-    private (double Loss, Dictionary<TrainableTensor, float[]> Gradients, long Tokens) Accumulate(
+    private (double Loss, Dictionary<TrainableTensor, float[]> Gradients, long Tokens, IReadOnlyList<(string, double)> Terms) Accumulate(
         GraphRunner runner, IReadOnlyList<TExample> members, Random random, CancellationToken cancellationToken)
     {
         var gradients = objective.Parameters.ToDictionary(p => p, p => new float[p.Values.Length]);
         var loss = 0.0;
         long tokens = 0;
+        var terms = new List<(string Name, double Sum)>();
         foreach (var example in members)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -125,12 +126,17 @@ public sealed class Trainer<TExample>(ModelWeights weights, ITrainingObjective<T
             step.SetLoss(objective.BuildLoss(step, new LlamaGraphBuilder(weights, step), example, random));
             runner.ForwardBackward(step);
             loss += step.Loss.ReadScalar();
+            for (var i = 0; i < step.Terms.Count; i++)
+            {
+                if (i == terms.Count) terms.Add((step.Terms[i].Name, 0));
+                terms[i] = (terms[i].Name, terms[i].Sum + step.Terms[i].Scalar.ReadScalar());
+            }
             foreach (var (tensor, g) in runner.Gradients(step))
                 if (gradients.TryGetValue(tensor, out var sum)) TensorPrimitives.Add(sum, g, sum);
             tokens += objective.TokenCount(example);
         }
         foreach (var g in gradients.Values) TensorPrimitives.Divide(g, members.Count, g);
-        return (loss / members.Count, gradients, tokens);
+        return (loss / members.Count, gradients, tokens, terms.Select(t => (t.Name, t.Sum / members.Count)).ToList());
     }
 
     private GraphStep NewStep() => new(LlamaGraphBuilder.NodeBudget(weights.Hyperparameters.LayerCount, 2));

@@ -6,7 +6,11 @@ namespace LlamaSteer.Training.Engine;
 /// <param name="Loss">The mean training loss of the last step.</param>
 /// <param name="ValidationLoss">The last epoch's validation loss, when there is a validation set.</param>
 /// <param name="TokensPerSecond">Tokens through the model (forward and backward) per second so far.</param>
-public readonly record struct TrainingProgress(int Epoch, int Step, int TotalSteps, double Loss, double? ValidationLoss, double TokensPerSecond, double LearningRate);
+public readonly record struct TrainingProgress(int Epoch, int Step, int TotalSteps, double Loss, double? ValidationLoss, double TokensPerSecond, double LearningRate)
+{
+    /// <summary>The last step's mean of each loss term the objective named (<see cref="Graph.GraphStep.Term"/>), in its order; empty when it named none.</summary>
+    public IReadOnlyList<(string Name, double Value)> Terms { get; init; } = [];
+}
 
 /// <summary>What a run did: per-epoch losses, the epoch whose parameters were kept, and why it stopped.</summary>
 public sealed record TrainingRunReport(

@@ -13,6 +13,7 @@ public sealed class GraphStep : IDisposable
     private readonly List<(GgmlTensorRef Tensor, Action<GgmlTensorRef> Fill)> _inputs = [];
     private readonly Dictionary<TrainableTensor, GgmlTensorRef> _parameters = [];
     private readonly List<GgmlTensorRef> _outputs = [];
+    private readonly List<(string Name, GgmlTensorRef Scalar)> _terms = [];
 
     /// <summary>A step with room for <paramref name="maxNodes"/> graph nodes (forward and backward together).</summary>
     public GraphStep(int maxNodes)
@@ -35,6 +36,9 @@ public sealed class GraphStep : IDisposable
     internal IReadOnlyList<GgmlTensorRef> Outputs => _outputs;
 
     internal IReadOnlyDictionary<TrainableTensor, GgmlTensorRef> Parameters => _parameters;
+
+    /// <summary>The named parts of the loss the objective declared with <see cref="Term"/>.</summary>
+    public IReadOnlyList<(string Name, GgmlTensorRef Scalar)> Terms => _terms;
 
     /// <summary>A new input tensor, filled by <paramref name="fill"/> once the graph has memory.</summary>
     public GgmlTensorRef Input(int type, long[] dims, string name, Action<GgmlTensorRef> fill)
@@ -65,6 +69,18 @@ public sealed class GraphStep : IDisposable
         SafeGgmlContextHandle.MarkOutput(tensor);
         _outputs.Add(tensor);
         return tensor;
+    }
+
+    /// <summary>
+    /// Declares a named part of the loss (a scalar kept until the step ends), so the trainer can report each term
+    /// beside the total (representation tuning shows its token and representation losses).
+    /// </summary>
+    public GgmlTensorRef Term(string name, GgmlTensorRef scalar)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        if (scalar.ElementCount != 1) throw new ArgumentException($"A loss term is a scalar; {name} has {scalar.ElementCount} values.");
+        _terms.Add((name, Output(scalar)));
+        return scalar;
     }
 
     /// <summary>Declares the scalar loss whose gradient a backward pass computes.</summary>

@@ -14,6 +14,12 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     private readonly LlamaHyperparameters _hp = weights.Hyperparameters;
     private readonly SafeGgmlContextHandle _g = step.Context;
 
+    /// <summary>Trainable replacements of some block weights (representation tuning), or null for the frozen model.</summary>
+    public IWeightEdit? WeightEdit { get; private init; }
+
+    /// <summary>A builder into the same step whose projections go through <paramref name="edit"/>.</summary>
+    public LlamaGraphBuilder With(IWeightEdit edit) => new(weights, step) { WeightEdit = edit };
+
     /// <summary>The forward pass of <paramref name="tokens"/> (positions 0..n-1), with <paramref name="edit"/> applied at each layer output.</summary>
     /// <returns>The logits [n_vocab, n] and every layer's output.</returns>
     public ForwardPass Build(int[] tokens, IResidualEdit? edit = null, string sequenceTag = "")
@@ -55,9 +61,9 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
         var w = weights.Layers[il];
         var hd = _hp.HeadSize;
         var h = _g.Mul(_g.RmsNorm(x, _hp.RmsEpsilon), w.AttentionNorm).Named($"attn_norm-{il}");
-        var q = _g.Reshape(Project(w.Query, w.QueryBias, h).Named($"Qcur-{il}"), hd, _hp.HeadCount, n);
-        var k = _g.Reshape(Project(w.Key, w.KeyBias, h).Named($"Kcur-{il}"), hd, _hp.KvHeadCount, n);
-        var v = _g.Reshape(Project(w.Value, w.ValueBias, h).Named($"Vcur-{il}"), hd, _hp.KvHeadCount, n);
+        var q = _g.Reshape(Project(il, BlockTensors.Query, w.Query, w.QueryBias, h).Named($"Qcur-{il}"), hd, _hp.HeadCount, n);
+        var k = _g.Reshape(Project(il, BlockTensors.Key, w.Key, w.KeyBias, h).Named($"Kcur-{il}"), hd, _hp.KvHeadCount, n);
+        var v = _g.Reshape(Project(il, BlockTensors.Value, w.Value, w.ValueBias, h).Named($"Vcur-{il}"), hd, _hp.KvHeadCount, n);
         q = Rope(q, positions);
         k = Rope(k, positions);
 
@@ -69,7 +75,7 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
         var o = _g.MulMat(vt, kq);                                // [hd, n_q, heads]
         o = _g.Cont(_g.Permute(o, 0, 2, 1, 3));                   // [hd, heads, n]
         o = _g.Reshape(o, hd * _hp.HeadCount, n).Named($"kqv_out-{il}");
-        return Project(w.AttentionOutput, w.AttentionOutputBias, o).Named($"attn_out-{il}");
+        return Project(il, BlockTensors.AttentionOutput, w.AttentionOutput, w.AttentionOutputBias, o).Named($"attn_out-{il}");
     }
 
     /// <summary>RMS norm, then down(silu(gate(h)) * up(h)).</summary>
@@ -77,8 +83,8 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     {
         var w = weights.Layers[il];
         var h = _g.Mul(_g.RmsNorm(x, _hp.RmsEpsilon), w.FeedForwardNorm).Named($"ffn_norm-{il}");
-        var gated = _g.SwigluSplit(_g.MulMat(w.Gate, h), _g.MulMat(w.Up, h)).Named($"ffn_swiglu-{il}");
-        return Project(w.Down, w.DownBias, gated).Named($"ffn_out-{il}");
+        var gated = _g.SwigluSplit(Project(il, BlockTensors.Gate, w.Gate, default, h), Project(il, BlockTensors.Up, w.Up, default, h)).Named($"ffn_swiglu-{il}");
+        return Project(il, BlockTensors.Down, w.Down, w.DownBias, gated).Named($"ffn_out-{il}");
     }
 
     /// <summary>Final RMS norm and the output projection: logits [n_vocab, n].</summary>
@@ -88,9 +94,10 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
         return _g.MulMat(weights.Output, h).Named("result_output");
     }
 
-    private GgmlTensorRef Project(GgmlTensorRef weight, GgmlTensorRef bias, GgmlTensorRef x)
+    private GgmlTensorRef Project(int il, string tensor, GgmlTensorRef weight, GgmlTensorRef bias, GgmlTensorRef x)
     {
-        var y = _g.MulMat(weight, x);
+        var edited = WeightEdit?.Project(step, il, tensor, weight, x) ?? default;
+        var y = edited.IsNull ? _g.MulMat(weight, x) : edited;
         return bias.IsNull ? y : _g.Add(y, bias);
     }
 
