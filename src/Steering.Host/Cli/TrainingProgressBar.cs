@@ -17,7 +17,7 @@ internal static class TrainingProgressBar
                 var report = p.Epoch != lastEpoch || p.Step == lastStep || p.Step == p.TotalSteps && p.ValidationLoss is null;
                 (lastEpoch, lastStep) = (p.Epoch, p.Step);
                 if (!report) return;
-                Console.Error.WriteLine($"{title}: epoch {p.Epoch}, step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}{(p.ValidationLoss is { } v ? $", validation {v:F4}" : "")}, {p.TokensPerSecond:F0} tok/s");
+                Console.Error.WriteLine($"{title}: epoch {p.Epoch}, step {p.Step}/{p.TotalSteps}, loss {p.Loss:F4}{Terms(p)}{(p.ValidationLoss is { } v ? $", validation {v:F4}" : "")}, {p.TokensPerSecond:F0} tok/s");
             }));
         }
         T result = default!;
@@ -30,12 +30,16 @@ internal static class TrainingProgressBar
                 {
                     task.MaxValue = p.TotalSteps;
                     task.Value = p.Step;
-                    task.Description = Markup.Escape($"{title} epoch {p.Epoch} loss {p.Loss:F4}{(p.ValidationLoss is { } v ? $" val {v:F4}" : "")} {p.TokensPerSecond:F0} tok/s");
+                    task.Description = Markup.Escape($"{title} epoch {p.Epoch} loss {p.Loss:F4}{Terms(p)}{(p.ValidationLoss is { } v ? $" val {v:F4}" : "")} {p.TokensPerSecond:F0} tok/s");
                 }));
                 task.Value = task.MaxValue;
             });
         return result;
     }
+
+    // The loss terms the objective named (representation tuning: token and repr), e.g. " (token 2.1043, repr 0.3120)".
+    private static string Terms(TrainingProgress p) =>
+        p.Terms.Count == 0 ? "" : $" ({string.Join(", ", p.Terms.Select(t => $"{t.Name} {t.Value:F4}"))})";
 
     private sealed class InlineProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
