@@ -10,4 +10,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(TuneCommand.Create());
 return await CommandLineApp.RunAsync(root, args, "llamasteer", ExitCodePolicy.LlamaSteer);

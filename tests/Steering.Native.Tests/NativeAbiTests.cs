@@ -25,6 +25,7 @@ public class NativeAbiTests
         (typeof(LlamaModelQuantizeParams), "llama_model_quantize_params"),
         (typeof(GgmlTensor), "struct ggml_tensor"),
         (typeof(GgufInitParams), "struct gguf_init_params"),
+        (typeof(GgmlInitParams), "struct ggml_init_params"),
     ];
 
     // C names that PascalCase-to-snake_case does not produce.

@@ -19,8 +19,9 @@ internal static class ClasCommand
     {
         var common = new CommonOptions();
         var vector = new Option<string>("--vector") { Description = "The control-vector file the parameters belong to", Required = true };
-        var wanted = new Option<string>("--wanted") { Description = "Text file, one example per line, where the behaviour is wanted", Required = true };
-        var unwanted = new Option<string>("--unwanted") { Description = "Text file, one example per line, where it is not", Required = true };
+        var objective = new Option<string>("--objective") { Description = "ridge (LlamaSteer's closed-form fit on wanted/unwanted examples) | lm (the paper's: AdamW on target completions)", DefaultValueFactory = _ => "ridge" };
+        var wanted = new Option<string?>("--wanted") { Description = "ridge: text file, one example per line, where the behaviour is wanted" };
+        var unwanted = new Option<string?>("--unwanted") { Description = "ridge: text file, one example per line, where it is not" };
         var layers = new Option<string?>("--layers") { Description = "Layers to fit (default: every layer of the vector)" };
         var positions = new Option<string>("--positions") { Description = "all (every token of an example) | last (its last token)", DefaultValueFactory = _ => "all" };
         var wantedPositions = new Option<string?>("--wanted-positions") { Description = "all | last for the wanted examples only (default: --positions); e.g. last, where each example ends on the cue" };
@@ -29,7 +30,9 @@ internal static class ClasCommand
         var output = new Option<string?>("--output", "-o") { Description = "Where to write (default: beside the vector, NAME.clas.gguf)" };
         var command = new Command("clas", "Fit CLAS (contextual linear activation steering) parameters for a vector and save them beside it");
         common.AddTo(command);
-        foreach (var o in new Option[] { vector, wanted, unwanted, layers, positions, wantedPositions, unwantedPositions, ridge, output }) command.Options.Add(o);
+        foreach (var o in new Option[] { vector, objective, wanted, unwanted, layers, positions, wantedPositions, unwantedPositions, ridge, output }) command.Options.Add(o);
+        var lm = new ClasLmTraining();
+        lm.AddTo(command);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
@@ -37,8 +40,14 @@ internal static class ClasCommand
             var outPath = parse.GetValue(output) ?? ClasParameters.PathBeside(vectorPath);
             OutputGuard.Check(outPath, parse.GetValue(output) is null ? "the CLAS file" : "--output", [
                 new("--vector", vectorPath), new("--wanted", parse.GetValue(wanted)), new("--unwanted", parse.GetValue(unwanted)), new("--model", common.ModelPath(parse))]);
-            var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted)!);
-            var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted)!);
+            switch (parse.GetValue(objective)!.ToLowerInvariant())
+            {
+                case "lm": return Task.FromResult(lm.Run(parse, common, vectorPath, parse.GetValue(layers), parse.GetValue(output), ct));
+                case "ridge": break;
+                case var other: throw new ArgumentException($"Unknown --objective '{other}': use ridge or lm.");
+            }
+            var wantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(wanted) ?? throw new ArgumentException("--objective ridge needs --wanted FILE and --unwanted FILE."));
+            var unwantedTexts = ContrastiveDataset.LoadPromptList(parse.GetValue(unwanted) ?? throw new ArgumentException("--objective ridge needs --wanted FILE and --unwanted FILE."));
             if (wantedTexts.SequenceEqual(unwantedTexts))
                 throw new ArgumentException("--wanted and --unwanted hold the same examples; CLAS learns where the behaviour is wanted from how they differ, so it would fit nothing.");
             var both = LastOnly(parse.GetValue(positions)!, "--positions");

@@ -18,7 +18,7 @@ internal static class TrainCommand
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Contrastive JSONL dataset: a file, or a shipped dataset's name such as tinystories-happy-sad (see vectors/README.md)" };
         var instruction = new Option<string?>("--instruction") { Description = "Train an instruction vector: this instruction text ..." };
         var prompts = new Option<string?>("--prompts") { Description = "... appended to each base prompt of this file (one per line)" };
-        var method = new Option<string>("--method") { Description = "mean | mean-centred | pca-diff | pca-center | probe", DefaultValueFactory = _ => "mean" };
+        var method = new Option<string>("--method") { Description = "mean | mean-centred | pca-diff | pca-center | probe | bipo (gradient-trained from preference pairs)", DefaultValueFactory = _ => "mean" };
         var layers = new Option<string?>("--layers") { Description = "Layers to extract (default: 1 to the last layer)" };
         var positions = new Option<string>("--positions") { Description = "last | mean (over the completion's tokens) | all (every completion token as its own sample)", DefaultValueFactory = _ => "last" };
         var scaling = new Option<string>("--scaling") { Description = "separation (strength 1 = the class distance) | unit | raw", DefaultValueFactory = _ => "separation" };
@@ -30,17 +30,22 @@ internal static class TrainCommand
         var command = new Command("train", "Extract a steering vector from contrastive pairs and write a llama.cpp control-vector file");
         common.AddTo(command);
         foreach (var o in new Option[] { dataset, instruction, prompts, method, layers, positions, scaling, chat, chatTemplate, output, force, cache }) command.Options.Add(o);
+        var bipo = new BipoTraining();
+        bipo.AddTo(command);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
             var outPath = parse.GetValue(output)!;
-            var datasetPath = parse.GetValue(dataset) is { } d ? RepoFiles.Dataset(d) : null;
+            var isBipo = parse.GetValue(method) is "bipo";
+            var datasetPath = parse.GetValue(dataset) is { } d ? (isBipo ? BipoTraining.ResolveDataset(d).Train : RepoFiles.Dataset(d)) : null;
             OutputGuard.Check(outPath, "--output", [
                 new("--model", common.ModelPath(parse)), new("--dataset", datasetPath),
                 new("--prompts", parse.GetValue(prompts)), new("--cache", parse.GetValue(cache))],
                 mayReplace: parse.GetValue(force));
             if (parse.GetValue(cache) is { } cachePath)
                 OutputGuard.Check(cachePath, "--cache", [new("--model", common.ModelPath(parse)), new("--dataset", datasetPath), new("--prompts", parse.GetValue(prompts))]);
+            if (isBipo)
+                return Task.FromResult(bipo.Run(parse, common, parse.GetValue(dataset), parse.GetValue(layers), outPath, ct));
             var options = new TrainingOptions
             {
                 Method = ExtractionMethodNames.Parse(parse.GetValue(method)!),

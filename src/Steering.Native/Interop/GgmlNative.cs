@@ -19,4 +19,7 @@ internal static unsafe partial class GgmlNative
 
     [LibraryImport(LibraryNames.Ggml, EntryPoint = "ggml_backend_dev_get")]
     public static partial IntPtr BackendDevGet(nuint index);
+
+    [LibraryImport(LibraryNames.Ggml, EntryPoint = "ggml_backend_dev_by_type")]
+    public static partial IntPtr BackendDevByType(int type);
 }

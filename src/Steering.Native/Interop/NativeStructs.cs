@@ -173,3 +173,12 @@ internal struct GgufInitParams
     public byte NoAlloc;
     public IntPtr Ctx;
 }
+
+/// <summary>Mirror of <c>struct ggml_init_params</c> (ggml.h), 24 bytes.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct GgmlInitParams
+{
+    public nuint MemSize;
+    public IntPtr MemBuffer;
+    public byte NoAlloc;
+}

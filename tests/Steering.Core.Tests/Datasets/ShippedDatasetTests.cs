@@ -9,13 +9,18 @@ public class ShippedDatasetTests
 {
     private static string Folder => ProbeSet.DatasetsFolder;
 
-    // conditions/ holds labelled prompts, not contrastive pairs (LabelledPromptSetTests covers them).
-    public static IEnumerable<TestCaseData> JsonlFiles() =>
+    // Folders of other formats: conditions/ holds labelled prompts (LabelledPromptSetTests covers them), preferences/
+    // BiPO's chosen/rejected pairs, clas/ and tuning/ target completions (the BiPO, CLAS-lm and tuning tests load them).
+    private static readonly string[] OtherFormats = ["conditions", "preferences", "clas", "tuning"];
+
+    public static IEnumerable<TestCaseData> AllJsonlFiles() =>
         Directory.EnumerateFiles(Folder, "*.jsonl", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(Folder, f))
-            .Where(f => !f.StartsWith("conditions" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Select(f => new TestCaseData(f).SetArgDisplayNames(f));
+
+    public static IEnumerable<TestCaseData> JsonlFiles() =>
+        AllJsonlFiles().Where(c => !OtherFormats.Any(folder => ((string)c.Arguments[0]!).StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal)));
 
     public static IEnumerable<TestCaseData> TinyStoriesFiles() =>
         JsonlFiles().Where(c => ((string)c.Arguments[0]!).StartsWith("tinystories-", StringComparison.Ordinal));
@@ -37,7 +42,7 @@ public class ShippedDatasetTests
         Assert.That(ds.Sha256, Has.Length.EqualTo(64));
     }
 
-    [TestCaseSource(nameof(JsonlFiles))]
+    [TestCaseSource(nameof(AllJsonlFiles))]
     public void IsListedInTheReadme(string relative)
     {
         var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "vectors", "README.md"));

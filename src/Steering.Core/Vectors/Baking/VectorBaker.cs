@@ -18,8 +18,6 @@ namespace LlamaSteer.Vectors.Baking;
 /// </summary>
 public static class VectorBaker
 {
-    private const int CopyBufferBytes = 1 << 20;
-
     /// <summary>The name of layer <paramref name="layer"/>'s bias tensor.</summary>
     public static string BiasName(int layer) => $"blk.{layer.ToString(CultureInfo.InvariantCulture)}.ffn_down.bias";
 
@@ -82,8 +80,7 @@ public static class VectorBaker
         var record = earlier.Concat(baked).ToArray();
         var writer = GgufWriter.From(model);
         BakedRecord.Write(writer, record);
-        using var source = new FileStream(Path.GetFullPath(modelPath), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
-        var buffer = new byte[CopyBufferBytes];
+        using var copier = new GgufTensorCopier(model);
         var copied = 0;
         foreach (var tensor in model.Tensors)
         {
@@ -94,11 +91,7 @@ public static class VectorBaker
                 writer.AddTensor(tensor.Name, bias, embeddingSize);
                 continue;
             }
-            writer.AddTensor(tensor.Name, tensor.Type, tensor.Dimensions.ToArray(), stream =>
-            {
-                Copy(source, model.FilePath, tensor, stream, buffer, cancellationToken);
-                progress?.Report(new BakeProgress(index, tensor.Name));
-            });
+            copier.Add(writer, tensor, () => progress?.Report(new BakeProgress(index, tensor.Name)), cancellationToken);
             copied++;
         }
         foreach (var layer in bakedLayers.Where(l => l.Created))
@@ -114,18 +107,5 @@ public static class VectorBaker
         var sum = new float[own.Length];
         TensorPrimitives.Add(own, delta, sum);
         return sum;
-    }
-
-    private static void Copy(FileStream source, string modelPath, GgufTensorInfo tensor, Stream destination, byte[] buffer, CancellationToken cancellationToken)
-    {
-        source.Seek(tensor.FileOffset, SeekOrigin.Begin);
-        for (var left = tensor.ByteSize; left > 0;)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
-            if (read == 0) throw new GgufFormatException(modelPath, $"the file ended inside tensor '{tensor.Name}' while it was copied (was it changed meanwhile?)");
-            destination.Write(buffer, 0, read);
-            left -= read;
-        }
     }
 }
