@@ -58,6 +58,13 @@ public static class TokenTrainer
         return run.Result(new SteeringToken(name, tensor.Snapshot(), null, line, IsComposition: true));
     }
 
+    /// <summary>The base prompts trained on and those held out: every <paramref name="holdOutEvery"/>-th (the last one when there are fewer).</summary>
+    public static (IReadOnlyList<string> Train, IReadOnlyList<string> HeldOut) Split(IReadOnlyList<string> prompts, int holdOutEvery)
+    {
+        var heldOut = prompts.Where((_, i) => i % holdOutEvery == holdOutEvery - 1 || i == prompts.Count - 1 && prompts.Count < holdOutEvery).ToList();
+        return (prompts.Where((_, i) => !(i % holdOutEvery == holdOutEvery - 1 || i == prompts.Count - 1 && prompts.Count < holdOutEvery)).ToList(), heldOut);
+    }
+
     /// <summary>The mean KL(teacher || student) of <paramref name="examples"/> with the given token rows (forward only).</summary>
     public static double MeanKl(ModelWeights weights, IReadOnlyList<DistillationExample> examples, IReadOnlyDictionary<string, float[]> rows, int threads = 1)
     {
@@ -80,8 +87,7 @@ public static class TokenTrainer
         options.Validate();
         ArgumentNullException.ThrowIfNull(prompts);
         if (prompts.Count < 2) throw new ArgumentException($"at least two base prompts are needed (one is held out); the file has {prompts.Count}.");
-        var heldOut = prompts.Where((_, i) => i % options.HoldOutEvery == options.HoldOutEvery - 1 || i == prompts.Count - 1 && prompts.Count < options.HoldOutEvery).ToList();
-        var train = prompts.Except(heldOut).ToList();
+        var (train, heldOut) = Split(prompts, options.HoldOutEvery);
         var sampling = new DistillationSampling(options.Samples, options.MaxTokens, (uint)options.Seed, options.Threads);
         var trainExamples = DistillationData.Build(model, weights, tasks, train, sampling, cancellationToken);
         var validation = DistillationData.Build(model, weights, tasks, heldOut, sampling with { Seed = sampling.Seed + 1_000_000 }, cancellationToken);
