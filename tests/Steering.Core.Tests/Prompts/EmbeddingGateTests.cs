@@ -6,6 +6,7 @@ using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
 using LlamaSteer.Testing;
 using LlamaSteer.Training.Graph;
+using LlamaSteer.Vectors;
 
 namespace LlamaSteer.Core.Tests.Prompts;
 
@@ -88,6 +89,29 @@ public class EmbeddingGateTests
             new GenerationRequest(pieces, sampled), new GenerationRequest("Once upon a time", sampled), new GenerationRequest(pieces, options)]);
         Assert.That(batched[0].Text, Is.EqualTo(batched[1].Text));
         Assert.That(batched[2].Text, Is.EqualTo(single));
+    }
+
+    [Test]
+    public void PerSequencePlansStillApplyBesideSequencesHoldingSteeringTokens()
+    {
+        var n = _model.EmbeddingSize;
+        var tokens = _model.Tokenize(Text);
+        var row = EmbeddingRows.Read(_weights, [tokens[2]])[0].Select(v => v * 0.5f).ToArray();
+        var prompt = new PreparedPrompt([.. tokens[..2], PreparedPrompt.EmbeddingSlot, .. tokens[3..]], new Dictionary<int, float[]> { [2] = row });
+        var vector = new SteeringVector(n, new Dictionary<int, float[]> { [2] = Enumerable.Range(0, n).Select(i => 0.5f * MathF.Sin(i)).ToArray() });
+        var plan = new SteeringPlan([new SteeringTerm(vector, 2f, LayerSet.Of([2]))]);
+        ScoredSequence[] sequences = [new(prompt, plan), new(tokens, SteeringPlan.None), new(prompt, SteeringPlan.None)];
+        var scorer = new SteeredScorer(_model, 1);
+        float[][] Last(IReadOnlyList<ScoredSequence> s)
+        {
+            var result = new float[s.Count][];
+            scorer.LastLogits(s, (i, _, l) => result[i] = l.ToArray());
+            return result;
+        }
+        var together = Last(sequences);
+        for (var i = 0; i < sequences.Length; i++)
+            Assert.That(together[i].Zip(Last([sequences[i]])[0], (a, b) => Math.Abs(a - b)).Max(), Is.LessThan(1e-4), $"sequence {i} alone vs in the shared batches");
+        Assert.That(together[0].Zip(together[2], (a, b) => Math.Abs(a - b)).Max(), Is.GreaterThan(1e-2), "the plan steers only its own sequence");
     }
 
     [Test]
