@@ -114,6 +114,14 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
             "aggregate generated tok/s, prefill and sampling included; plans through the callback",
             () => RequestLoop.Batched(hooked, requests, ct));
 
+        var trainTokens = prompt[..Math.Min(prompt.Length, 128)];
+        var trainDecode = Measure($"llama_decode of {trainTokens.Length} tokens, every logit", "tok/s", null, null, "the training-step row's baseline",
+            () => WithLease(plain, l => TrainingStepLoop.Decode(l, trainTokens, 4)));
+        using var trainingWeights = new LazyWeights(model.Info.Path);
+        Measure($"training step on the same {trainTokens.Length} tokens (graph forward + backward, vector on layers {middle})", "tok/s", trainDecode, null,
+            "LlamaSteer's training graph; the ratio is the step's cost against one decode",
+            () => TrainingStepLoop.Step(trainingWeights.Value, settings.Threads, trainTokens, middle, 4));
+
         _schedule.Keep(settings.Only);
         var rows = _schedule.Execute(settings.Runs, progress, ct);
         var rt = NativeRuntime.EnsureLoaded();

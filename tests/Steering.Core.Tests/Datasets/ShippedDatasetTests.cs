@@ -9,11 +9,12 @@ public class ShippedDatasetTests
 {
     private static string Folder => ProbeSet.DatasetsFolder;
 
-    // conditions/ holds labelled prompts, not contrastive pairs (LabelledPromptSetTests covers them).
+    // conditions/ holds labelled prompts, preferences/ and clas/ training data for gradient methods, not contrastive
+    // pairs (LabelledPromptSetTests and ShippedTrainingDataTests cover them).
     public static IEnumerable<TestCaseData> JsonlFiles() =>
         Directory.EnumerateFiles(Folder, "*.jsonl", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(Folder, f))
-            .Where(f => !f.StartsWith("conditions" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            .Where(f => !new[] { "conditions", "preferences", "clas" }.Any(d => f.StartsWith(d + Path.DirectorySeparatorChar, StringComparison.Ordinal)))
             .Order(StringComparer.Ordinal)
             .Select(f => new TestCaseData(f).SetArgDisplayNames(f));
 

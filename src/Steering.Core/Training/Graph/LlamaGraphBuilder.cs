@@ -115,7 +115,7 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     public GgmlTensorRef OutputHead(GgmlTensorRef x)
     {
         var h = _g.Mul(_g.RmsNorm(x, _hp.RmsEpsilon), weights.OutputNorm).Named("result_norm");
-        return _g.MulMat(weights.Output, h).Named("result_output");
+        return Project(weights.Output, weights.OutputBias, h).Named("result_output");
     }
 
     private GgmlTensorRef Project(GgmlTensorRef weight, GgmlTensorRef bias, GgmlTensorRef x)
