@@ -73,7 +73,7 @@ internal static class EvalCommand
             var promptSide = tokens.Any(parse) || instructionList.Length > 0;
             if (vectorPath is not null && datasetName is not null) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from, not both.");
             if (vectorPath is null && datasetName is null && !promptSide)
-                throw new ArgumentException("Give --vector FILE or --dataset NAME to train from (or --token FILE:NAME / --instruction TEXT to measure prompt-side steering).");
+                throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from (or --token FILE:NAME / --instruction TEXT to measure prompt-side steering).");
             string? clasPath = null;
             if (parse.GetValue(clas))
             {
