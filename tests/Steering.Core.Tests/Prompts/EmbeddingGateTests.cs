@@ -115,6 +115,17 @@ public class EmbeddingGateTests
     }
 
     [Test]
+    public void TheShippedTokensBelongToTheShippedModel()
+    {
+        var path = Path.Combine(TestPaths.RepoRoot, "vectors", "tokens", "stories260K-tokens.gguf");
+        var model = Path.Combine(TestPaths.RepoRoot, "models", "stories260K.gguf");
+        var file = SteeringTokenFile.Load(path).CheckModel(path, SteeringTokenFile.Fingerprint(model), 64);
+        Assert.That(file.Tokens.Select(t => t.Name), Is.EquivalentTo(new[] { "happy", "dog", "tim", "park", "and" }));
+        Assert.That(file.Tokens.Where(t => t.IsComposition).Select(t => t.Name), Is.EqualTo(new[] { "and" }));
+        Assert.That(file.Get("happy").Instruction, Is.EqualTo("Write a happy story."));
+    }
+
+    [Test]
     public void ATokenFileForAnotherModelAndAnUnknownNameAreRefused()
     {
         var token = SavedRowOf(5);
