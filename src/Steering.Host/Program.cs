@@ -11,4 +11,5 @@ root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
+root.Subcommands.Add(TokensCommand.Create());
 return await CommandLineApp.RunAsync(root, args, "llamasteer", ExitCodePolicy.LlamaSteer);

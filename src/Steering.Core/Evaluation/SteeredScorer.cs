@@ -2,6 +2,7 @@ using System.Numerics.Tensors;
 using LlamaSteer.Generation;
 using LlamaSteer.Inference;
 using LlamaSteer.Models;
+using LlamaSteer.Prompts;
 using LlamaSteer.Steering;
 
 namespace LlamaSteer.Evaluation;
@@ -10,7 +11,14 @@ namespace LlamaSteer.Evaluation;
 /// A token sequence to score under a steering plan. Logits are read at positions
 /// <see cref="ScoreFrom"/>-1 .. n-2, each predicting the token after it (so tokens ScoreFrom .. n-1 are scored).
 /// </summary>
-public sealed record ScoredSequence(int[] Tokens, SteeringPlan Plan, int ScoreFrom = 1);
+public sealed record ScoredSequence(int[] Tokens, SteeringPlan Plan, int ScoreFrom = 1)
+{
+    /// <summary>A prepared prompt of pieces (steering tokens where <see cref="Tokens"/> holds <see cref="PreparedPrompt.EmbeddingSlot"/>).</summary>
+    public ScoredSequence(PreparedPrompt prompt, SteeringPlan plan, int scoreFrom = 1) : this(prompt.Tokens, plan, scoreFrom) => Rows = prompt.Rows;
+
+    /// <summary>Input embedding rows by position, for positions fed as steering tokens; null or empty when all are token ids.</summary>
+    public IReadOnlyDictionary<int, float[]>? Rows { get; init; }
+}
 
 /// <summary>Sees the logits of one scored position: the sequence's index in the request, the position, the row.</summary>
 public delegate void LogitsVisitor(int sequence, int position, ReadOnlySpan<float> logits);
@@ -62,6 +70,23 @@ public sealed class SteeredScorer(LlamaModel model, int? threads = null)
         Visit(sequences.Select(s => new ScoredSequence(s.Tokens, s.Plan, Math.Max(1, s.Tokens.Length))).ToList(), visit, cancellationToken, lastOnly: true);
     }
 
+    /// <summary>log p(positive) - log p(negative) of the next token after each sequence (which may hold steering tokens; ScoreFrom is ignored).</summary>
+    public double[] LogProbDifferences(IReadOnlyList<ScoredSequence> sequences, ProbeTokens probe, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        var result = new double[sequences.Count];
+        Visit(sequences.Select(s => s with { ScoreFrom = Math.Max(1, s.Tokens.Length) }).ToList(),
+            (seq, _, logits) => result[seq] = ConceptEffect.LogProbDifference(logits, probe), cancellationToken, lastOnly: true);
+        return result;
+    }
+
+    /// <summary>Hands the logits after the last position of each sequence (which may hold steering tokens) to <paramref name="visit"/>.</summary>
+    public void LastLogits(IReadOnlyList<ScoredSequence> sequences, LogitsVisitor visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        Visit(sequences.Select(s => s with { ScoreFrom = Math.Max(1, s.Tokens.Length) }).ToList(), visit, cancellationToken, lastOnly: true);
+    }
+
     /// <summary>Mean log p(positive) - log p(negative) of the next token after each sequence.</summary>
     public double[] LogProbDifferences(IReadOnlyList<(int[] Tokens, SteeringPlan Plan)> sequences, ProbeTokens probe, CancellationToken cancellationToken = default)
     {
@@ -92,6 +117,14 @@ public sealed class SteeredScorer(LlamaModel model, int? threads = null)
             if (!lastOnly && (s.ScoreFrom < 1 || s.ScoreFrom > s.Tokens.Length))
                 throw new ArgumentException($"Sequence {i} has {s.Tokens.Length} tokens; ScoreFrom {s.ScoreFrom} is outside 1..{s.Tokens.Length}.");
             s.Plan.Validate(model.EmbeddingSize, model.LayerCount, Math.Max(MaxContextTokens, s.Tokens.Length));
+            var rows = s.Rows ?? new Dictionary<int, float[]>();
+            for (var k = 0; k < s.Tokens.Length; k++)
+            {
+                if (s.Tokens[k] != PreparedPrompt.EmbeddingSlot) continue;
+                if (!rows.TryGetValue(k, out var row) || row.Length != model.EmbeddingSize)
+                    throw new ArgumentException($"Sequence {i} has a steering token at position {k} without a row of n_embd {model.EmbeddingSize} floats.");
+                if (!lastOnly && k >= s.ScoreFrom) throw new ArgumentException($"Sequence {i} scores position {k}, which is a steering token.");
+            }
         }
 
         var longest = sequences.Max(s => s.Tokens.Length);
@@ -137,7 +170,10 @@ public sealed class SteeredScorer(LlamaModel model, int? threads = null)
             {
                 var s = wave[seq];
                 var output = lastOnly ? pos == s.Tokens.Length - 1 : pos >= s.ScoreFrom - 1 && pos < s.Tokens.Length - 1;
-                var index = batch.Add(s.Tokens[pos], pos, seq, output);
+                // A switch between token ids and steering tokens ends the batch: llama.cpp takes one kind per decode.
+                var embedding = s.Tokens[pos] == PreparedPrompt.EmbeddingSlot;
+                if (!batch.Accepts(embedding)) break;
+                var index = embedding ? batch.AddEmbedding(s.Rows![pos], pos, seq, output) : batch.Add(s.Tokens[pos], pos, seq, output);
                 if (output) outputs.Add((seq, pos, index));
                 if (++pos == s.Tokens.Length) (seq, pos) = (seq + 1, 0);
             }

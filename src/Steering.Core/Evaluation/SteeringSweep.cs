@@ -2,6 +2,7 @@ using LlamaSteer.Errors;
 using LlamaSteer.Generation;
 using LlamaSteer.Inference;
 using LlamaSteer.Models;
+using LlamaSteer.Prompts;
 using LlamaSteer.Steering;
 
 namespace LlamaSteer.Evaluation;
@@ -31,9 +32,15 @@ public static class SteeringSweep
         // Setting 0 is the unsteered model; setting i > 0 is cell i - 1.
         var plans = new List<SteeringPlan> { SteeringPlan.None };
         plans.AddRange(cells.Select(c => SweepSettings.Plan(c.Candidate, c.Row, c.Strength)));
+        // Then one unsteered setting per prompt-side prefix (steering tokens or an instruction in front of each prompt).
+        var prefixes = plans.Select(_ => (SweepPrefix?)null).Concat(settings.Prefixes).ToList();
+        plans.AddRange(settings.Prefixes.Select(_ => SteeringPlan.None));
         var prompts = settings.Prompts.Select(p => Tokenize(model, p, settings.ParseSpecialTokens)).ToArray();
+        var prepared = prefixes.Select(x => x is null
+            ? prompts.Select(t => new PreparedPrompt(t, new Dictionary<int, float[]>())).ToArray()
+            : settings.Prompts.Select(p => With(x, p).Prepare(model, true, settings.ParseSpecialTokens)).ToArray()).ToArray();
         Limits.ResourceLimits.CheckGenerations(plans.Count, prompts.Length, settings.Samples);
-        CheckPromptsFit(model, prompts.Select(t => t.Length), settings.MaxTokens);
+        CheckPromptsFit(model, prepared.SelectMany(p => p).Select(p => p.Length), settings.MaxTokens);
         var neutral = settings.NeutralText is { } text ? model.Tokenize(text) : null;
         if (neutral is { Length: < 2 }) throw new ArgumentException("The neutral text has fewer than two tokens; perplexity needs at least two.");
         var scorer = new SteeredScorer(model, settings.Threads);
@@ -42,7 +49,7 @@ public static class SteeringSweep
         if (settings.Probe is { } probe)
         {
             progress?.Report($"probe log-odds: {plans.Count} settings x {prompts.Length} prompts");
-            var sequences = plans.SelectMany(p => prompts.Select(t => (t, p))).ToList();
+            var sequences = plans.SelectMany((p, i) => prepared[i].Select(t => new ScoredSequence(t, p))).ToList();
             var per = scorer.LogProbDifferences(sequences, probe, cancellationToken);
             logOdds = plans.Select((_, i) => per.Skip(i * prompts.Length).Take(prompts.Length).Average()).ToArray();
         }
@@ -51,12 +58,19 @@ public static class SteeringSweep
         if (neutral is not null)
         {
             progress?.Report($"neutral-text perplexity: {plans.Count} settings x {neutral.Length} tokens");
-            neutralPpl = scorer.NextTokenLogProbs(plans.Select(p => new ScoredSequence(neutral, p)).ToList(), cancellationToken)
+            // With a prefix, the neutral text follows it and only the text's own tokens are scored.
+            ScoredSequence NeutralUnder(int i)
+            {
+                if (prefixes[i] is not { } x) return new ScoredSequence(neutral, plans[i]);
+                var withPrefix = With(x, settings.NeutralText!).Prepare(model);
+                return new ScoredSequence(withPrefix, plans[i], withPrefix.Length - neutral.Length + 1);
+            }
+            neutralPpl = scorer.NextTokenLogProbs(plans.Select((_, i) => NeutralUnder(i)).ToList(), cancellationToken)
                 .Select(lp => PerplexityResult.Pool([lp])!).ToArray();
         }
 
         progress?.Report($"generations: {plans.Count} settings x {prompts.Length} prompts x {settings.Samples} samples, {settings.MaxTokens} tokens each");
-        var generations = Generate(model, settings, plans, prompts, cancellationToken);
+        var generations = Generate(model, settings, plans, prefixes, prompts, cancellationToken);
 
         progress?.Report("perplexity of the generations under the unsteered model");
         var genSequences = new List<ScoredSequence>();
@@ -85,12 +99,13 @@ public static class SteeringSweep
                 texts.Select(g => new SweepGeneration(g.Prompt, g.Seed, g.Text)).ToArray());
         }).ToArray();
 
-        var sweepCells = cells.Select((c, i) => new SweepCell(c.Candidate.Name, c.Row.ToString(), c.Strength, metrics[i + 1])).ToArray();
+        var sweepCells = cells.Select((c, i) => new SweepCell(c.Candidate.Name, c.Row.ToString(), c.Strength, metrics[i + 1]))
+            .Concat(settings.Prefixes.Select((x, j) => new SweepCell(x.Name, "prompt", 1f, metrics[cells.Count + 1 + j]))).ToArray();
         var measure = SweepRecommender.Measure(settings);
         var (recommendation, advice) = SweepRecommender.Recommend(metrics[0], sweepCells, settings, measure);
         return new SweepReport(
             Path.GetFileName(model.Info.Path),
-            settings.Candidates.Select(c => c.Name).ToArray(),
+            [.. settings.Candidates.Select(c => c.Name), .. settings.Prefixes.Select(x => x.Name)],
             settings.LayerRows.Select(r => r.ToString()).ToArray(),
             settings.Strengths,
             settings.Prompts,
@@ -113,7 +128,7 @@ public static class SteeringSweep
     private sealed record Generated(int Prompt, uint Seed, string Text, IReadOnlyList<int> Tokens);
 
     /// <summary>Every (setting, prompt, sample) as one request of a batched generation; returns per setting its generations.</summary>
-    private static List<Generated>[] Generate(LlamaModel model, SweepSettings settings, List<SteeringPlan> plans, int[][] prompts, CancellationToken ct)
+    private static List<Generated>[] Generate(LlamaModel model, SweepSettings settings, List<SteeringPlan> plans, List<SweepPrefix?> prefixes, int[][] prompts, CancellationToken ct)
     {
         var requests = new List<(int Setting, int Prompt, uint Seed, GenerationRequest Request)>();
         for (var i = 0; i < plans.Count; i++)
@@ -128,11 +143,14 @@ public static class SteeringSweep
                         ParseSpecialTokens = settings.ParseSpecialTokens,
                         Plan = plans[i],
                     };
-                    requests.Add((i, p, seed, new GenerationRequest(settings.Prompts[p], options)));
+                    requests.Add((i, p, seed, prefixes[i] is { } x
+                        ? new GenerationRequest(With(x, settings.Prompts[p]), options)
+                        : new GenerationRequest(settings.Prompts[p], options)));
                 }
 
         // Each sequence needs room for its prompt and its tokens in the shared KV cache.
-        var perSequence = prompts.Max(t => t.Length) + settings.MaxTokens + 1;
+        var longestPrefix = prefixes.Max(x => x?.Pieces.Sum(p => p is TextPiece t ? model.Tokenize(t.Text, addSpecial: false).Length : 1) ?? 0);
+        var perSequence = prompts.Max(t => t.Length) + longestPrefix + settings.MaxTokens + 1;
         var together = Math.Clamp(8192 / perSequence, 1, Math.Min(64, requests.Count));
         using var ctx = model.CreateContext(new ContextOptions
         {
@@ -165,6 +183,8 @@ public static class SteeringSweep
             throw new ContextOverflowException(
                 $"A prompt of {longest} tokens plus {maxTokens} generated tokens does not fit the model's context of {model.Info.TrainedContextLength} tokens; shorten the prompt or lower --max-tokens.");
     }
+
+    private static Prompt With(SweepPrefix prefix, string text) => new([.. prefix.Pieces, new TextPiece(text)]);
 
     private static int[] Tokenize(LlamaModel model, string prompt, bool parseSpecial)
     {

@@ -58,9 +58,10 @@ public static class SweepRecommender
         var best = eligible.OrderByDescending(x => x.Effect).ThenBy(x => x.Ratio).ThenBy(x => Math.Abs(x.Cell.Strength)).First();
         var r = new SweepRecommendation(best.Cell.Candidate, best.Cell.Layers, best.Cell.Strength, best.Effect, best.Ratio);
         var layers = best.Cell.Layers.Contains(',') || best.Cell.Layers.Contains('-') ? $"layers {r.Layers}" : $"layer {r.Layers}";
+        var where = best.Cell.Layers == "prompt" ? "in front of the prompt" : $"on {layers} at strength {Number(r.Strength)}";
         var towards = measure == EffectMeasure.ProbeShift ? $" towards \"{settings.Probe!.PositiveWord}\"" : "";
         return (r, string.Create(CultureInfo.InvariantCulture,
-            $"recommended: {r.Candidate} on {layers} at strength {Number(r.Strength)}: {Describe(measure)} {r.Effect:+0.00;-0.00}{towards}, neutral-text perplexity ratio {r.PerplexityRatio:F2} <= {b} (the largest effect whose fluency cost stays under the bound)."));
+            $"recommended: {r.Candidate} {where}: {Describe(measure)} {r.Effect:+0.00;-0.00}{towards}, neutral-text perplexity ratio {r.PerplexityRatio:F2} <= {b} (the largest effect whose fluency cost stays under the bound)."));
     }
 
     private static string Number(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);

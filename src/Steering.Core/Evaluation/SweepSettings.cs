@@ -1,4 +1,5 @@
 using LlamaSteer.Evaluation.Checkers;
+using LlamaSteer.Prompts;
 using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
 using LlamaSteer.Vectors;
@@ -13,12 +14,21 @@ namespace LlamaSteer.Evaluation;
 public sealed record SweepCandidate(string Name, SteeringVector Vector, IContextualStrength? Contextual = null);
 
 /// <summary>
+/// A prompt-side setting a sweep measures beside the vector cells: these pieces (steering tokens, or an instruction as
+/// text) in front of every prompt, with no vector. Its cell's layers read "prompt" and its strength 1.
+/// </summary>
+public sealed record SweepPrefix(string Name, IReadOnlyList<PromptPiece> Pieces);
+
+/// <summary>
 /// What <see cref="SteeringSweep"/> measures: every candidate on every layer row at every strength (one
 /// plan per cell), on a set of prompts. Validated by <see cref="Validate"/> before anything is decoded.
 /// </summary>
 public sealed record SweepSettings
 {
     public required IReadOnlyList<SweepCandidate> Candidates { get; init; }
+
+    /// <summary>Prompt-side settings (steering tokens, instructions) measured as extra cells after the vector cells.</summary>
+    public IReadOnlyList<SweepPrefix> Prefixes { get; init; } = [];
 
     /// <summary>Layer rows: each row steers its layers together (a row of one layer sweeps that layer alone).</summary>
     public required IReadOnlyList<LayerSet> LayerRows { get; init; }
@@ -63,8 +73,10 @@ public sealed record SweepSettings
     /// <exception cref="ArgumentException">Nothing to sweep, an empty prompt, a non-finite strength, layers outside the model or not in a vector, a bad bound or count.</exception>
     public SweepSettings Validate(int embeddingSize, int layerCount)
     {
-        if (Candidates.Count == 0) throw new ArgumentException("No vector to evaluate.");
-        if (LayerRows.Count == 0) throw new ArgumentException("No layers to sweep.");
+        if (Candidates.Count == 0 && Prefixes.Count == 0) throw new ArgumentException("No vector, steering token or instruction to evaluate.");
+        if (Candidates.Count > 0 && LayerRows.Count == 0) throw new ArgumentException("No layers to sweep.");
+        if (Prefixes.Any(p => p.Pieces.Count == 0)) throw new ArgumentException($"The prompt setting '{Prefixes.First(p => p.Pieces.Count == 0).Name}' has no piece.");
+        if (Prefixes.Select(p => p.Name).Distinct().Count() != Prefixes.Count) throw new ArgumentException("Two prompt settings have the same name.");
         if (Strengths.Count == 0) throw new ArgumentException("No strengths to sweep.");
         if (Prompts.Count == 0) throw new ArgumentException("The prompt set is empty.");
         if (Prompts.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("A prompt is empty.");

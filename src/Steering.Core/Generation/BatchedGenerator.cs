@@ -1,12 +1,20 @@
 using System.Diagnostics;
 using LlamaSteer.Errors;
 using LlamaSteer.Inference;
+using LlamaSteer.Prompts;
 using LlamaSteer.Steering;
 
 namespace LlamaSteer.Generation;
 
 /// <summary>One prompt to generate for, with its own options and steering.</summary>
-public sealed record GenerationRequest(string Prompt, GenerationOptions Options);
+public sealed record GenerationRequest(string Prompt, GenerationOptions Options)
+{
+    /// <summary>A prompt of pieces (text and steering tokens); <see cref="Prompt"/> is its readable form.</summary>
+    public GenerationRequest(Prompt pieces, GenerationOptions options) : this(pieces?.ToString() ?? throw new ArgumentNullException(nameof(pieces)), options) => Pieces = pieces;
+
+    /// <summary>The prompt as pieces, when it holds steering tokens; null for a plain text prompt.</summary>
+    public Prompt? Pieces { get; }
+}
 
 /// <summary>
 /// Generates for several requests at once in one context: sequence i holds request i, prompts are
@@ -27,7 +35,11 @@ public sealed class BatchedGenerator(InferenceContext context)
         if (requests.Count == 0) return [];
         if (requests.Count > Context.MaxSequences)
             throw new ArgumentException($"{requests.Count} requests but the context decodes at most {Context.MaxSequences} sequences together.");
-        var prompts = requests.Select(r => TextGenerator.PrepareTokens(Context, r.Prompt, r.Options)).ToArray();
+        var prompts = requests.Select(r => r.Pieces is { } pieces
+            ? TextGenerator.PrepareTokens(Context, pieces, r.Options)
+            : new PreparedPrompt(TextGenerator.PrepareTokens(Context, r.Prompt, r.Options), new Dictionary<int, float[]>())).ToArray();
+        if (prompts.Select(p => p.IsEmbedding(p.Length - 1)).Distinct().Count() > 1)
+            throw new ArgumentException("Some prompts end in a steering token and others in text; batched prompts must end in the same kind (their last positions decode together).");
         if (prompts.Sum(p => p.Length) > Context.Size)
             throw new ContextOverflowException($"The prompts have {prompts.Sum(p => p.Length)} tokens together but the context holds {Context.Size}.");
         var plans = requests.Select(r => r.Options.EffectivePlan()).ToArray();
@@ -35,7 +47,7 @@ public sealed class BatchedGenerator(InferenceContext context)
         using var lease = Context.Acquire(cancellationToken);
         lease.ClearMemory();
         using var steering = SteeringBinding.Install(lease, plans.Select((p, i) => (p, prompts[i].Length)).ToList());
-        var runs = requests.Select((r, i) => new SequenceRun(Context.Model, prompts[i], r.Options, Context.Size, new GenerationStats())).ToArray();
+        var runs = requests.Select((r, i) => new SequenceRun(Context.Model, prompts[i].Tokens, r.Options, Context.Size, new GenerationStats())).ToArray();
         try
         {
             var batch = new TokenBatch();
@@ -78,7 +90,7 @@ public sealed class BatchedGenerator(InferenceContext context)
     /// one batch: llama.cpp keeps only the last decode's logits, so every sequence's first next-token
     /// logits must come from the same decode.
     /// </summary>
-    private void Prefill(ContextLease lease, SteeringBinding steering, TokenBatch batch, int[][] prompts, int[] logitsIndex, CancellationToken ct)
+    private void Prefill(ContextLease lease, SteeringBinding steering, TokenBatch batch, PreparedPrompt[] prompts, int[] logitsIndex, CancellationToken ct)
     {
         var s = 0;
         var next = 0;
@@ -89,10 +101,10 @@ public sealed class BatchedGenerator(InferenceContext context)
             while (s < prompts.Length && batch.Count < Context.BatchSize)
             {
                 var body = prompts[s].Length - 1;
-                var take = Math.Min(body - next, Context.BatchSize - batch.Count);
-                if (take > 0) batch.AddSequence(prompts[s].AsSpan(next, take), next, s, outputLast: false);
-                next += take;
-                if (next == body)
+                // A switch between token ids and steering tokens ends the batch: llama.cpp takes one kind per decode.
+                if (next < body && prompts[s].TryAdd(batch, next, next, s, output: false) < 0) break;
+                if (next < body) next++;
+                if (next >= body)
                 {
                     s++;
                     next = 0;
@@ -101,7 +113,7 @@ public sealed class BatchedGenerator(InferenceContext context)
             if (batch.Count > 0) TextGenerator.Check(lease.Decode(batch, steering.For(batch)));
         }
         batch.Clear();
-        for (var i = 0; i < prompts.Length; i++) logitsIndex[i] = batch.Add(prompts[i][^1], prompts[i].Length - 1, i, output: true);
+        for (var i = 0; i < prompts.Length; i++) logitsIndex[i] = prompts[i].TryAdd(batch, prompts[i].Length - 1, prompts[i].Length - 1, i, output: true);
         TextGenerator.Check(lease.Decode(batch, steering.For(batch)));
     }
 }

@@ -30,7 +30,8 @@ internal sealed class SequenceRun : IDisposable
         Stats.StopReason = StopReason.MaxTokens;
         Position = prompt.Length;
         _sampler = new TokenSampler(options.Sampling, model.VocabularySize);
-        foreach (var t in prompt) _sampler.Accept(t);
+        foreach (var t in prompt)
+            if (t >= 0) _sampler.Accept(t); // steering tokens (embedding rows) have no id to penalise
         _filter = new StopStringFilter(options.StopStrings);
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using LlamaSteer.Errors;
 using LlamaSteer.Inference;
 using LlamaSteer.Native.SafeHandles;
+using LlamaSteer.Prompts;
 
 namespace LlamaSteer.Generation;
 
@@ -26,6 +27,21 @@ public sealed class TextGenerator(InferenceContext context)
         GenerationStats? stats = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var tokens = new PreparedPrompt(PrepareTokens(Context, prompt, options), new Dictionary<int, float[]>());
+        using var lease = await Context.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var t in Run(lease, tokens, options, stats ?? new GenerationStats(), cancellationToken))
+            yield return t;
+    }
+
+    /// <summary>Streams the generated text for a prompt of pieces (text and steering tokens).</summary>
+    /// <exception cref="ArgumentException">Invalid options, or a steering token of the wrong width.</exception>
+    /// <exception cref="ContextOverflowException">The prompt does not fit in the context.</exception>
+    public async IAsyncEnumerable<GeneratedToken> StreamAsync(
+        Prompt prompt,
+        GenerationOptions options,
+        GenerationStats? stats = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         var tokens = PrepareTokens(Context, prompt, options);
         using var lease = await Context.AcquireAsync(cancellationToken).ConfigureAwait(false);
         foreach (var t in Run(lease, tokens, options, stats ?? new GenerationStats(), cancellationToken))
@@ -33,9 +49,17 @@ public sealed class TextGenerator(InferenceContext context)
     }
 
     /// <summary>Generates to the end and returns the text, tokens and timings.</summary>
-    public GenerationResult Generate(string prompt, GenerationOptions options, CancellationToken cancellationToken = default)
+    public GenerationResult Generate(string prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
+        Generate(new PreparedPrompt(PrepareTokens(Context, prompt, options), new Dictionary<int, float[]>()), options, cancellationToken);
+
+    /// <summary>Generates for a prompt of pieces (text and steering tokens) to the end.</summary>
+    /// <exception cref="ArgumentException">Invalid options, or a steering token of the wrong width.</exception>
+    /// <exception cref="ContextOverflowException">The prompt does not fit in the context.</exception>
+    public GenerationResult Generate(Prompt prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
+        Generate(PrepareTokens(Context, prompt, options), options, cancellationToken);
+
+    private GenerationResult Generate(PreparedPrompt tokens, GenerationOptions options, CancellationToken cancellationToken)
     {
-        var tokens = PrepareTokens(Context, prompt, options);
         var stats = new GenerationStats();
         var text = new StringBuilder();
         var generated = new List<int>();
@@ -63,20 +87,31 @@ public sealed class TextGenerator(InferenceContext context)
         return tokens;
     }
 
-    private IEnumerable<GeneratedToken> Run(ContextLease lease, int[] prompt, GenerationOptions options, GenerationStats stats, CancellationToken ct)
+    internal static PreparedPrompt PrepareTokens(InferenceContext context, Prompt prompt, GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var prepared = prompt.Prepare(context.Model, options.AddSpecialTokens, options.ParseSpecialTokens);
+        if (prepared.Length >= context.Size)
+            throw new ContextOverflowException($"The prompt has {prepared.Length} positions (text and steering tokens) but the context holds {context.Size}; shorten the prompt or use a larger context.");
+        return prepared;
+    }
+
+    private IEnumerable<GeneratedToken> Run(ContextLease lease, PreparedPrompt prompt, GenerationOptions options, GenerationStats stats, CancellationToken ct)
     {
         lease.ClearMemory();
         using var steering = SteeringBinding.Install(lease, [(options.EffectivePlan(), prompt.Length)]);
-        using var run = new SequenceRun(Context.Model, prompt, options, Context.Size, stats);
+        using var run = new SequenceRun(Context.Model, prompt.Tokens, options, Context.Size, stats);
         var batch = new TokenBatch();
 
         var watch = Stopwatch.StartNew();
-        for (var start = 0; start < prompt.Length; start += Context.BatchSize)
+        // Chunks of at most a batch, cut where the prompt switches between token ids and steering tokens.
+        for (var next = 0; next < prompt.Length;)
         {
             ct.ThrowIfCancellationRequested();
-            var chunk = prompt.AsSpan(start, Math.Min(Context.BatchSize, prompt.Length - start));
             batch.Clear();
-            batch.AddSequence(chunk, start, 0, outputLast: start + chunk.Length == prompt.Length);
+            while (next < prompt.Length && batch.Count < Context.BatchSize && prompt.TryAdd(batch, next, next, 0, next == prompt.Length - 1) >= 0) next++;
             Check(lease.Decode(batch, steering.For(batch)));
         }
         stats.PrefillTime = watch.Elapsed;

@@ -24,6 +24,7 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SafeLlamaContextHandle _handle;
     private readonly SafeLlamaBatchHandle _batch;
+    private SafeLlamaBatchHandle? _embeddingBatch;
     private GCHandle _self;
     private IGraphHook? _activeHook;
     private Exception? _hookError;
@@ -140,7 +141,8 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
             throw new ContextOverflowException($"The batch has {batch.Count} tokens but one decode takes at most {BatchSize}; split it.");
         if (hook is not null && !Options.EnableGraphHooks)
             throw new InvalidOperationException("This context was created without EnableGraphHooks; graph hooks cannot run on it.");
-        _batch.Clear();
+        var native = batch.HoldsEmbeddings ? _embeddingBatch ??= SafeLlamaBatchHandle.CreateEmbeddings(BatchSize, Model.EmbeddingSize, MaxSequences) : _batch;
+        native.Clear();
         Span<int> seq = stackalloc int[1];
         foreach (var e in batch.Entries)
         {
@@ -148,16 +150,23 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
                 throw new ArgumentException($"Sequence {e.Sequence} is out of range: this context holds {MaxSequences} sequence(s).", nameof(batch));
             if (e.Position >= Size)
                 throw new ContextOverflowException($"Position {e.Position} is beyond the context of {Size} tokens.");
+            seq[0] = e.Sequence;
+            if (e.Embedding is { } row)
+            {
+                if (row.Length != Model.EmbeddingSize)
+                    throw new ArgumentException($"An embedding row of {row.Length} floats for a model of n_embd {Model.EmbeddingSize}.", nameof(batch));
+                native.AddEmbedding(row, e.Position, seq, e.Output);
+                continue;
+            }
             if ((uint)e.Token >= (uint)Model.VocabularySize)
                 throw new ArgumentException($"Token {e.Token} is not in the vocabulary of {Model.VocabularySize}.", nameof(batch));
-            seq[0] = e.Sequence;
-            _batch.Add(e.Token, e.Position, seq, e.Output);
+            native.Add(e.Token, e.Position, seq, e.Output);
         }
         _activeHook = hook;
         _hookError = null;
         try
         {
-            var status = _handle.Decode(_batch);
+            var status = _handle.Decode(native);
             if (_hookError is { } error) ExceptionDispatchInfo.Capture(error).Throw();
             return status;
         }
@@ -192,6 +201,7 @@ public sealed class InferenceContext : IDisposable, IAsyncDisposable
             if (_disposed) return;
             _disposed = true;
             _batch.Dispose();
+            _embeddingBatch?.Dispose();
             _handle.Dispose();
             if (_self.IsAllocated) _self.Free();
         }

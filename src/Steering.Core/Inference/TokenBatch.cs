@@ -3,14 +3,25 @@ namespace LlamaSteer.Inference;
 /// <summary>
 /// Tokens for one decode call, possibly from several sequences. Each entry says its position in its
 /// sequence and whether logits are wanted for it. Managed and reusable; copied into llama.cpp's
-/// batch at decode time.
+/// batch at decode time. A batch holds token ids or input embedding rows (steering tokens), never both:
+/// llama.cpp takes one kind per decode, so a sequence mixing them is fed in runs of one kind.
 /// </summary>
 public sealed class TokenBatch
 {
     private readonly List<Entry> _entries = [];
 
-    /// <summary>One token of the batch.</summary>
-    public readonly record struct Entry(int Token, int Position, int Sequence, bool Output);
+    /// <summary>One token of the batch; an embedding entry has <see cref="Embedding"/> set and <see cref="Token"/> -1.</summary>
+    public readonly record struct Entry(int Token, int Position, int Sequence, bool Output)
+    {
+        /// <summary>The input embedding fed at this position instead of a token id, or null.</summary>
+        public float[]? Embedding { get; init; }
+    }
+
+    /// <summary>True when the batch holds embedding rows (false when empty or holding token ids).</summary>
+    public bool HoldsEmbeddings => _entries.Count > 0 && _entries[0].Embedding is not null;
+
+    /// <summary>Whether an entry of that kind can join the batch (an empty batch takes either).</summary>
+    public bool Accepts(bool embedding) => _entries.Count == 0 || HoldsEmbeddings == embedding;
 
     public int Count => _entries.Count;
 
@@ -21,7 +32,20 @@ public sealed class TokenBatch
     {
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        if (!Accepts(embedding: false)) throw new InvalidOperationException("This batch holds embedding rows; token ids go in a batch of their own.");
         _entries.Add(new Entry(token, position, sequence, output));
+        return _entries.Count - 1;
+    }
+
+    /// <summary>Adds an input embedding row (a steering token) and returns its index; the row is not copied until decode.</summary>
+    /// <exception cref="InvalidOperationException">The batch holds token ids.</exception>
+    public int AddEmbedding(float[] row, int position, int sequence = 0, bool output = false)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        ArgumentOutOfRangeException.ThrowIfNegative(sequence);
+        if (!Accepts(embedding: true)) throw new InvalidOperationException("This batch holds token ids; embedding rows go in a batch of their own.");
+        _entries.Add(new Entry(-1, position, sequence, output) { Embedding = row });
         return _entries.Count - 1;
     }
 

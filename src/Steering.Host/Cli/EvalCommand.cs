@@ -9,6 +9,7 @@ using LlamaSteer.Evaluation;
 using LlamaSteer.Evaluation.Checkers;
 using LlamaSteer.Host.Reports;
 using LlamaSteer.Models;
+using LlamaSteer.Prompts;
 using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
 using LlamaSteer.Steering.Contextual;
@@ -52,11 +53,15 @@ internal static class EvalCommand
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in chat template name when the model has none" };
         var maxPpl = new Option<double>("--max-ppl-ratio") { Description = "Recommend only settings whose neutral-text perplexity is at most this times the unsteered one", DefaultValueFactory = _ => 1.5 };
         var output = new Option<string?>("--output", "-o") { Description = "Write the report as OUT.json and OUT.html" };
+        var tokens = new TokenOptions();
+        var instructions = new Option<string[]>("--instruction") { Description = "Instruction put in front of every prompt, measured as one row beside the vector and tokens (repeatable: together, in order)" };
 
         var command = new Command("eval", "Sweep a vector over layers and strengths: effect, concept rate, fluency cost and checks per setting, and a recommended setting");
         common.AddTo(command);
         foreach (var o in new Option[] { vector, dataset, methods, clas, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
             command.Options.Add(o);
+        tokens.AddTo(command);
+        command.Options.Add(instructions);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
@@ -66,7 +71,12 @@ internal static class EvalCommand
             var keywordList = SplitList(parse.GetValue(keywords));
             var vectorPath = parse.GetValue(vector);
             var datasetName = parse.GetValue(dataset);
-            if ((vectorPath is null) == (datasetName is null)) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from.");
+            var instructionList = parse.GetValue(instructions) ?? [];
+            if (instructionList.Any(string.IsNullOrWhiteSpace)) throw new ArgumentException("--instruction is empty.");
+            var promptSide = tokens.Any(parse) || instructionList.Length > 0;
+            if (vectorPath is not null && datasetName is not null) throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from, not both.");
+            if (vectorPath is null && datasetName is null && !promptSide)
+                throw new ArgumentException("Give either --vector FILE or --dataset NAME to train from (or --token FILE:NAME / --instruction TEXT to measure prompt-side steering).");
             string? clasPath = null;
             if (parse.GetValue(clas))
             {
@@ -105,7 +115,7 @@ internal static class EvalCommand
             var rows = new List<LayerSet>();
             if (parse.GetValue(layers) is { } l) rows.AddRange(LayerSet.Parse(l, model.LayerCount).Layers.Select(x => LayerSet.Of([x])));
             rows.AddRange((parse.GetValue(layerSets) ?? []).Select(s => LayerSet.Parse(s, model.LayerCount)));
-            if (rows.Count == 0)
+            if (rows.Count == 0 && (vectorPath is not null || datasetName is not null))
                 rows.AddRange((fileVector?.Layers ?? Enumerable.Range(1, model.LayerCount - 1)).Where(x => x < model.LayerCount).Select(x => LayerSet.Of([x])));
 
             // The probe: explicit words, a named probe, the dataset's, or the one the vector was trained for.
@@ -125,9 +135,19 @@ internal static class EvalCommand
             if (parse.GetValue(chat))
                 promptList = promptList.Select(p => ChatFormatter.Format(model, [new ChatMessage("user", p)], parse.GetValue(chatTemplate))).ToList();
 
+            var prefixes = new List<SweepPrefix>();
+            if (tokens.Any(parse))
+            {
+                var plain = tokens.Load(parse, model, compose: false);
+                prefixes.Add(new SweepPrefix(string.Concat(plain), plain));
+                if (parse.GetValue(tokens.Compose) && tokens.Load(parse, model) is var composed) prefixes.Add(new SweepPrefix(string.Concat(composed), composed));
+            }
+            if (instructionList.Length > 0) prefixes.Add(new SweepPrefix($"\"{string.Join(" ", instructionList)}\"", [.. instructionList.Select(i => new TextPiece(i))]));
+
             var settings = new SweepSettings
             {
                 Candidates = [],
+                Prefixes = prefixes,
                 LayerRows = rows,
                 Strengths = strengthList,
                 Prompts = promptList,
@@ -144,8 +164,12 @@ internal static class EvalCommand
                 Threads = threads,
             };
             // Check everything before training: a dataset's vectors will have every swept layer.
-            var standIn = fileVector ?? new SteeringVector(model.EmbeddingSize, rows.SelectMany(r => r.Layers).Distinct().ToDictionary(x => x, _ => new float[model.EmbeddingSize]));
-            (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
+            if (fileVector is null && data is null) settings.Validate(model.EmbeddingSize, model.LayerCount);
+            else
+            {
+                var standIn = fileVector ?? new SteeringVector(model.EmbeddingSize, rows.SelectMany(r => r.Layers).Distinct().ToDictionary(x => x, _ => new float[model.EmbeddingSize]));
+                (settings with { Candidates = [new SweepCandidate("vector", standIn)] }).Validate(model.EmbeddingSize, model.LayerCount);
+            }
 
             // Before any training: a prompt the context cannot hold fails now, not after the vectors are made.
             SteeringSweep.CheckPromptsFit(model, promptList.Select(p => model.Tokenize(p, addSpecial: true, parseSpecial: parse.GetValue(chat)).Length), parse.GetValue(maxTokens));
@@ -153,12 +177,12 @@ internal static class EvalCommand
             ResourceLimits.CheckGenerations(1 + (long)candidateCount * rows.Count * strengthList.Length, promptList.Count, parse.GetValue(samples));
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
                 ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, clasPath, rows)
-                : Train(model, data!, methodList, rows, threads, ct);
+                : data is not null ? Train(model, data, methodList, rows, threads, ct) : [];
             settings = settings with { Candidates = candidates };
 
             var err = Console.Error;
-            err.WriteLine($"llamasteer eval: {string.Join(", ", candidates.Select(x => x.Name))} on {Path.GetFileName(model.Info.Path)}: " +
-                          $"{rows.Count} layer row(s) x {strengthList.Length} strength(s) x {candidates.Count} vector(s), {promptList.Count} prompt(s)");
+            err.WriteLine($"llamasteer eval: {string.Join(", ", candidates.Select(x => x.Name).Concat(prefixes.Select(x => x.Name)))} on {Path.GetFileName(model.Info.Path)}: " +
+                          $"{rows.Count} layer row(s) x {strengthList.Length} strength(s) x {candidates.Count} vector(s), {prefixes.Count} prompt-side row(s), {promptList.Count} prompt(s)");
             if (probeTokens is null) err.WriteLine("no probe: the log-odds shift is not measured (give --positive/--negative or --probe)");
             var report = SteeringSweep.Run(model, settings, new ConsoleProgress(err), ct);
 

@@ -12,6 +12,7 @@ internal static class GenerateCommand
     {
         var common = new CommonOptions();
         var vectors = new VectorOptions();
+        var tokens = new TokenOptions();
         var prompt = new Option<string>("--prompt", "-p") { Description = "Prompt text", Required = true };
         var chat = new Option<bool>("--chat") { Description = "Treat the prompt as a user message and apply the chat template" };
         var chatTemplate = new Option<string?>("--chat-template") { Description = "Built-in template name (chatml, llama3, gemma, ...) when the model has none" };
@@ -30,6 +31,7 @@ internal static class GenerateCommand
         var command = new Command("generate", "Generate text from a prompt, streamed to stdout, optionally steered by control vectors");
         common.AddTo(command);
         vectors.AddTo(command);
+        tokens.AddTo(command);
         foreach (var o in new Option[] { prompt, chat, chatTemplate, system, maxTokens, temperature, topK, topP, minP, repeatPenalty, seed, stop, context, stats })
             command.Options.Add(o);
 
@@ -55,6 +57,7 @@ internal static class GenerateCommand
             using var model = common.LoadModel(parse, ct);
             var contextSize = parse.GetValue(context);
             var plan = vectors.LoadPlan(parse, model, contextSize ?? model.Info.TrainedContextLength);
+            var steeringTokens = tokens.Load(parse, model);
             options = options with { Plan = plan };
             await using var ctx = model.CreateContext(common.ContextOptions(parse, contextSize, hooks: !plan.IsStaticAdd));
             if (contextSize is { } asked && ctx.Size != asked)
@@ -73,7 +76,10 @@ internal static class GenerateCommand
             }
 
             var generationStats = new GenerationStats();
-            await foreach (var piece in new TextGenerator(ctx).StreamAsync(text, options, generationStats, ct))
+            var stream = steeringTokens.Count == 0
+                ? new TextGenerator(ctx).StreamAsync(text, options, generationStats, ct)
+                : new TextGenerator(ctx).StreamAsync(Prompts.Prompt.WithTokens(steeringTokens, text), options, generationStats, ct);
+            await foreach (var piece in stream)
             {
                 Console.Out.Write(piece.Text);
                 Console.Out.Flush();

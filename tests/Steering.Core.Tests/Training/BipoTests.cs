@@ -31,6 +31,19 @@ public class BipoTests
         Assert.That(steps, Has.Count.EqualTo(result.Report.Steps));
         Assert.That(result.Report.EpochTrainingLoss[^1], Is.LessThan(Math.Log(2)), "the loss starts at log 2 (v = 0) and falls");
     }
+
+    [Test]
+    public void EqualSeedsGiveEqualVectorsAndOtherSeedsOtherOnes()
+    {
+        using var model = LlamaModel.Load(TestPaths.Model);
+        using var weights = ModelWeights.Load(TestPaths.Model);
+        var data = PreferenceDataset.Load(Set("tinystories-kind-mean", "heldout"));
+        float[] Run(int seed) => BipoTrainer.Train(model, weights, data, null,
+            new BipoOptions { Layers = [3], Epochs = 1, BatchSize = 2, LearningRate = 1e-2f, WarmupSteps = 0, Seed = seed }).Vector.Direction(3).ToArray();
+        var a = Run(5);
+        Assert.That(Run(5), Is.EqualTo(a));
+        Assert.That(Run(6), Is.Not.EqualTo(a));
+    }
 }
 
 /// <summary>An IProgress that reports on the calling thread (Progress&lt;T&gt; posts to the thread pool).</summary>

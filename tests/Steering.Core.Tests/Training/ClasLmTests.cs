@@ -91,3 +91,74 @@ public class ClasLmTests
         Assert.That(result.Parameters.BelongsTo(vector));
     }
 }
+
+/// <summary>
+/// The CLAS parameters' gradient against central differences of the same log-probability computed by llama.cpp with the
+/// saved parameters through the plan hook (the path <c>generate --clas</c> takes).
+/// </summary>
+[TestFixture]
+public class ClasGradientTests
+{
+    [Test]
+    public void WeightAndBiasGradientsEqualFiniteDifferencesThroughThePlanHook()
+    {
+        using var model = LlamaModel.Load(TestPaths.Model);
+        using var weights = ModelWeights.Load(TestPaths.Model);
+        var n = model.EmbeddingSize;
+        const int layer = 3;
+        var direction = LlamaCppReference.RandomVector(n, 61, 0.5f);
+        var vector = new SteeringVector(n, new Dictionary<int, float[]> { [layer] = direction });
+        var strength = new ContextualStrengthParameters(new Dictionary<int, float[]> { [layer] = direction }, 1, 1);
+        LlamaCppReference.RandomVector(n, 62, 0.05f).CopyTo(strength.Weights(layer), 0);
+        var bias = strength.Tensors.Single(t => t.Name == $"clas_b-{layer}");
+        bias.Values[0] = 0.7f;
+        var prompt = model.Tokenize("Once upon a time, there was a little girl named Lily.");
+        int[] tokens = [.. prompt, .. model.Tokenize(" She was very happy and played in the sun.", addSpecial: false)];
+
+        using var runner = new GraphRunner(1);
+        using var step = new GraphStep(LlamaGraphBuilder.NodeBudget(weights.Hyperparameters.LayerCount, 1));
+        var pass = new LlamaGraphBuilder(weights, step).Build(tokens, strength);
+        step.SetLoss(LlamaSteer.Training.Losses.SequenceLogProbability.Build(step, pass.Logits, tokens, prompt.Length));
+        runner.ForwardBackward(step);
+        var gradients = runner.Gradients(step);
+        var gw = gradients[strength.Tensors.Single(t => t.Name == $"clas_w-{layer}")];
+        var gb = gradients[bias][0];
+
+        double LlamaCpp(float[] w, float b)
+        {
+            var norm = vector.Norm(layer);
+            var saved = new ClasParameters(new LinearContextualStrength(n, [new ClasLayer(layer, w.Select(x => x / norm).ToArray(), b / norm)], -ClasLmTrainer.NoClip, ClasLmTrainer.NoClip),
+                ClasParameters.Fingerprint(vector));
+            using var ctx = model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, FullPrecisionKvCache = true, ContextSize = 64 });
+            using var lease = ctx.Acquire();
+            var batch = new TokenBatch();
+            for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, output: true);
+            var hook = new PlanHook(model.LayerCount, n);
+            hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(new SteeringPlan([saved.Term(vector, 1f)]), 0) });
+            lease.Decode(batch, hook);
+            var total = 0.0;
+            for (var i = prompt.Length; i < tokens.Length; i++)
+            {
+                var row = lease.Logits(i - 1).ToArray();
+                var max = row.Max();
+                total += row[tokens[i]] - max - Math.Log(row.Sum(x => Math.Exp(x - max)));
+            }
+            return total;
+        }
+
+        var w0 = strength.Weights(layer).ToArray();
+        const float eps = 1e-2f;
+        double Relative(double fd, double g) => Math.Abs(fd - g) / Math.Max(1e-4, Math.Abs(fd) + Math.Abs(g));
+        var worst = Relative((LlamaCpp(w0, 0.7f + eps) - LlamaCpp(w0, 0.7f - eps)) / (2 * eps), gb);
+        for (var j = 0; j < n; j += 9)
+        {
+            var plus = (float[])w0.Clone();
+            plus[j] += eps;
+            var minus = (float[])w0.Clone();
+            minus[j] -= eps;
+            worst = Math.Max(worst, Relative((LlamaCpp(plus, 0.7f) - LlamaCpp(minus, 0.7f)) / (2 * eps), gw[j]));
+        }
+        Assert.That(Math.Abs(gb), Is.GreaterThan(1e-3), "the bias gradient is not trivially zero");
+        Assert.That(worst, Is.LessThan(1e-2));
+    }
+}

@@ -50,6 +50,10 @@ public class ForwardGraphTests
         Assert.That(MaxDifference(LlamaCppReference.Synthesize(_dir, type, tied), steer: true), Is.LessThan(1e-4));
 
     [Test]
+    public void Qwen2ModelWithBiasesAndNeoxRopeEqualsLlamaDecode() =>
+        Assert.That(MaxDifference(LlamaCppReference.SynthesizeQwen2(_dir), steer: true), Is.LessThan(1e-4));
+
+    [Test]
     public void LayerOutputsCarryLlamaCppNames()
     {
         using var weights = ModelWeights.Load(TestPaths.Model);

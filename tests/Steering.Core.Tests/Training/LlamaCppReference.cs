@@ -55,6 +55,28 @@ internal static class LlamaCppReference
         return path;
     }
 
+    /// <summary>
+    /// A qwen2 model made from a synthesized llama one: the metadata moved under <c>qwen2.</c> and random q/k/v biases
+    /// added, so llama.cpp builds it with its qwen2 graph (NeoX RoPE, biases).
+    /// </summary>
+    public static string SynthesizeQwen2(string dir)
+    {
+        var llama = GgufFile.Read(Synthesize(dir, GgmlType.F32));
+        var writer = new GgufWriter();
+        foreach (var (key, value) in llama.Metadata)
+            writer.Set(key.StartsWith("llama.", StringComparison.Ordinal) ? "qwen2." + key["llama.".Length..] : key, value);
+        writer.SetString("general.architecture", "qwen2");
+        foreach (var t in llama.Tensors) writer.AddTensor(t.Name, llama.ReadTensorF32(t), [.. t.Dimensions]);
+        var layers = (int)llama.GetUInt32("llama.block_count")!;
+        for (var il = 0; il < layers; il++)
+            foreach (var (name, length) in new[] { ("attn_q", 64), ("attn_k", 32), ("attn_v", 32) })
+                writer.AddTensor($"blk.{il}.{name}.bias", RandomVector(length, 40 + il, 0.5f), length);
+        writer.AddTensor("output.bias", RandomVector(600, 50, 0.5f), 600);
+        var path = Path.Combine(dir, "synth-qwen2.gguf");
+        writer.WriteTo(path);
+        return path;
+    }
+
     /// <summary>A reproducible vector of <paramref name="n"/> values in [-scale, scale].</summary>
     public static float[] RandomVector(int n, int seed, float scale)
     {

@@ -22,18 +22,33 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
 
     /// <summary>The forward pass of <paramref name="tokens"/> (positions 0..n-1), with <paramref name="edit"/> applied at each layer output.</summary>
     /// <returns>The logits [n_vocab, n] and every layer's output.</returns>
-    public ForwardPass Build(int[] tokens, IResidualEdit? edit = null, string sequenceTag = "")
+    public ForwardPass Build(int[] tokens, IResidualEdit? edit = null, string sequenceTag = "") =>
+        Build(tokens, new Dictionary<int, GgmlTensorRef>(), edit, sequenceTag);
+
+    /// <summary>
+    /// The forward pass where the positions in <paramref name="inputRows"/> take that input embedding ([n_embd], a
+    /// steering token: a trainable parameter or a constant) instead of their token's row; their entries in
+    /// <paramref name="tokens"/> may be -1. The rows enter through a mask and a one-hot product (ops with a backward),
+    /// so gradients reach them.
+    /// </summary>
+    public ForwardPass Build(int[] tokens, IReadOnlyDictionary<int, GgmlTensorRef> inputRows, IResidualEdit? edit = null, string sequenceTag = "")
     {
         ArgumentNullException.ThrowIfNull(tokens);
+        ArgumentNullException.ThrowIfNull(inputRows);
         if (tokens.Length == 0) throw new ArgumentException("The sequence is empty.", nameof(tokens));
-        if (tokens.Any(t => (uint)t >= (uint)weights.VocabularySize))
+        if (tokens.Where((t, i) => !inputRows.ContainsKey(i)).Any(t => (uint)t >= (uint)weights.VocabularySize))
             throw new ArgumentException($"A token is outside the vocabulary of {weights.VocabularySize}.", nameof(tokens));
+        foreach (var (position, row) in inputRows)
+            if ((uint)position >= (uint)tokens.Length || row.ElementCount != _hp.EmbeddingSize)
+                throw new ArgumentException($"An input row at position {position} of {tokens.Length} must hold n_embd {_hp.EmbeddingSize} values.", nameof(inputRows));
         var n = tokens.Length;
-        var ids = step.Input(SafeGgmlContextHandle.I32, [n], $"inp_tokens{sequenceTag}", t => t.Write(tokens));
+        var lookup = tokens.Select((t, i) => inputRows.ContainsKey(i) ? 0 : t).ToArray();
+        var ids = step.Input(SafeGgmlContextHandle.I32, [n], $"inp_tokens{sequenceTag}", t => t.Write(lookup));
         var positions = step.Input(SafeGgmlContextHandle.I32, [n], $"inp_pos{sequenceTag}", t => t.Write(Enumerable.Range(0, n).ToArray()));
         var mask = step.Input(SafeGgmlContextHandle.F32, [n, n], $"kq_mask{sequenceTag}", t => t.Write(CausalMask(n)));
 
         var x = Embed(ids);
+        if (inputRows.Count > 0) x = SubstituteRows(x, inputRows, n, sequenceTag);
         var layerOutputs = new GgmlTensorRef[_hp.LayerCount];
         for (var il = 0; il < _hp.LayerCount; il++)
         {
@@ -41,6 +56,21 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
             layerOutputs[il] = x;
         }
         return new ForwardPass(OutputHead(x), layerOutputs, n);
+    }
+
+    /// <summary>x with column p replaced by inputRows[p]: x ⊙ keep + Σ repeat(row) ⊙ onehot(p).</summary>
+    private GgmlTensorRef SubstituteRows(GgmlTensorRef x, IReadOnlyDictionary<int, GgmlTensorRef> inputRows, int n, string tag)
+    {
+        var keep = Enumerable.Repeat(1f, n).ToArray();
+        foreach (var p in inputRows.Keys) keep[p] = 0f;
+        var result = _g.Mul(x, step.Constant($"inp_keep{tag}", keep, 1, n));
+        foreach (var (p, row) in inputRows)
+        {
+            var onehot = new float[n];
+            onehot[p] = 1f;
+            result = _g.Add(result, _g.Mul(_g.Repeat(row, x), step.Constant($"inp_at{p}{tag}", onehot, 1, n)));
+        }
+        return result.Named($"inp_embd_steered{tag}");
     }
 
     /// <summary>Token embedding lookup: [n_embd, n].</summary>
@@ -91,7 +121,7 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     public GgmlTensorRef OutputHead(GgmlTensorRef x)
     {
         var h = _g.Mul(_g.RmsNorm(x, _hp.RmsEpsilon), weights.OutputNorm).Named("result_norm");
-        return _g.MulMat(weights.Output, h).Named("result_output");
+        return Project(weights.Output, weights.OutputBias, h).Named("result_output");
     }
 
     private GgmlTensorRef Project(int il, string tensor, GgmlTensorRef weight, GgmlTensorRef bias, GgmlTensorRef x)
@@ -117,5 +147,5 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     public static int NodeBudget(int layers, int sequences) => 1024 + sequences * layers * 160;
 }
 
-/// <summary>The result of <see cref="LlamaGraphBuilder.Build"/>: logits [n_vocab, tokens] and each layer's output (after its edit).</summary>
+/// <summary>The result of <see cref="LlamaGraphBuilder.Build(int[], IResidualEdit?, string)"/>: logits [n_vocab, tokens] and each layer's output (after its edit).</summary>
 public sealed record ForwardPass(GgmlTensorRef Logits, IReadOnlyList<GgmlTensorRef> LayerOutputs, int TokenCount);

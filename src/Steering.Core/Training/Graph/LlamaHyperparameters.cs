@@ -28,7 +28,6 @@ public sealed record LlamaHyperparameters(
     private static readonly Dictionary<string, int> Known = new(StringComparer.Ordinal)
     {
         ["llama"] = RopeNormal,
-        ["mistral3"] = RopeNormal,
         ["qwen2"] = RopeNeox,
     };
 

@@ -16,13 +16,14 @@ public sealed class ModelWeights : IDisposable
     private readonly SafeGgmlContextHandle _tensors;
 
     private ModelWeights(SafeGgmlContextHandle tensors, LlamaHyperparameters hp, GgmlTensorRef tokenEmbedding, GgmlTensorRef outputNorm,
-        GgmlTensorRef output, GgmlTensorRef ropeFactors, IReadOnlyList<LayerWeights> layers, int vocab, int feedForward, long bytes)
+        GgmlTensorRef output, GgmlTensorRef outputBias, GgmlTensorRef ropeFactors, IReadOnlyList<LayerWeights> layers, int vocab, int feedForward, long bytes)
     {
         _tensors = tensors;
         Hyperparameters = hp;
         TokenEmbedding = tokenEmbedding;
         OutputNorm = outputNorm;
         Output = output;
+        OutputBias = outputBias;
         RopeFactors = ropeFactors;
         Layers = layers;
         VocabularySize = vocab;
@@ -38,6 +39,9 @@ public sealed class ModelWeights : IDisposable
 
     /// <summary>The output projection: <c>output.weight</c>, or the token embedding when the model ties them.</summary>
     public GgmlTensorRef Output { get; }
+
+    /// <summary><c>output.bias</c> (some qwen2 files), or a null reference.</summary>
+    public GgmlTensorRef OutputBias { get; }
 
     /// <summary><c>rope_freqs.weight</c> (Llama 3 style frequency factors), or a null reference.</summary>
     public GgmlTensorRef RopeFactors { get; }
@@ -131,7 +135,7 @@ public sealed class ModelWeights : IDisposable
         var ropeFactors = Optional("rope_freqs.weight");
         if (!ropeFactors.IsNull) Required("rope_freqs.weight", hp.RopeDimensions / 2);
         var bytes = tensors.Tensors().Sum(t => t.ByteCount);
-        return new ModelWeights(tensors, hp, tokenEmbedding, Required("output_norm.weight", embd), output, ropeFactors, layers, vocab, ff, bytes);
+        return new ModelWeights(tensors, hp, tokenEmbedding, Required("output_norm.weight", embd), output, Bias("output.bias", vocab), ropeFactors, layers, vocab, ff, bytes);
     }
 
     public void Dispose() => _tensors.Dispose();
