@@ -147,7 +147,7 @@ internal static class EvalCommand
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
                 ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, clasPath, rows)
                 : Train(model, data!, methodList, rows, threads, ct);
-            if (parse.GetValue(adjust)) candidates = AdjustToTargetCandidates.Add(candidates);
+            if (parse.GetValue(adjust)) candidates = AdjustToTargetCandidates.Add(candidates, rows);
             settings = settings with { Candidates = candidates };
 
             var err = Console.Error;

@@ -87,6 +87,8 @@ internal sealed class InstructionEval
             Format = shared.Chat ? p => ChatFormatter.Format(model, [new ChatMessage("user", p)], shared.ChatTemplate) : p => p,
             Tokenizer = new DatasetTokenizerOptions { Chat = shared.Chat, ChatTemplate = shared.ChatTemplate },
         };
+        // A chat model without a template fails here, before anything is printed or decoded.
+        _ = search.Format(set.Train[0]);
         var err = Console.Error;
         var layers = search.Layers ?? InstructionSearch.CandidateLayers(model.LayerCount);
         err.WriteLine($"llamasteer eval: instruction set {set.Name} on {Path.GetFileName(model.Info.Path)}: {set.Instructions.Count} instruction(s), " +

@@ -19,14 +19,15 @@ internal static class InstructionTables
             s.AppendLine();
         }
         s.AppendLine();
-        s.AppendLine($"held out ({set.Test.Count} test prompts): pass rate of each instruction's checker; fluency: neutral-text perplexity ratio / perplexity of the generations under the unsteered model");
-        var header = $"{"instruction",-18}  {"layer",5}  {"operator",-16}  {"without",7}  {"steered",7}  {"in prompt",9}  {"both",5}  {"ppl ratio",9}  {"gen ppl: without",16}  {"steered",7}  {"in prompt",9}  {"both",5}";
+        s.AppendLine($"held out ({set.Test.Count} test prompts): pass rate of each instruction's checker (validation: unsteered -> the picked setting, on the validation prompts); fluency: neutral-text perplexity ratio of the steering / perplexity of the generations under the unsteered model");
+        var header = $"{"instruction",-18}  {"layer",5}  {"operator",-16}  {"validation",10}  {"without",7}  {"steered",7}  {"in prompt",9}  {"both",5}  {"ppl ratio",9}  {"gen ppl: without",16}  {"steered",7}  {"in prompt",9}  {"both",5}";
         s.AppendLine(header);
         s.AppendLine(new string('-', header.Length));
         foreach (var r in reports)
         {
             var c = r.Chosen;
             s.AppendLine($"{r.Instruction.Name,-18}  {(c is null ? "-" : c.Layer.ToString(CultureInfo.InvariantCulture)),5}  {c?.Operator ?? "none <= " + bound.ToString("0.##", CultureInfo.InvariantCulture),-16}  " +
+                         $"{Pct(r.ValidationBaseline.PassRate) + "->" + Pct(c?.PassRate),10}  " +
                          $"{Pct(r.Without.PassRate),7}  {Pct(r.Steered?.PassRate),7}  {Pct(r.InPrompt.PassRate),9}  {Pct(r.Both?.PassRate),5}  {Num(r.Steered?.PerplexityRatio),9}  " +
                          $"{Num(r.Without.GenerationPerplexity),16}  {Num(r.Steered?.GenerationPerplexity),7}  {Num(r.InPrompt.GenerationPerplexity),9}  {Num(r.Both?.GenerationPerplexity),5}");
         }
