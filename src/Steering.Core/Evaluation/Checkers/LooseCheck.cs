@@ -12,7 +12,7 @@ public sealed record LooseCheck(ITextCheck Strict) : ITextCheck
 
     public bool Passes(string text) => Variants(text).Any(v => v.Trim().Length > 0 && Strict.Passes(v));
 
-    /// <summary>The eight variants IFEval's loose evaluation tries, in its order.</summary>
+    /// <summary>The eight variants IFEval's loose evaluation tries (the four cuts, then the four with asterisks removed).</summary>
     public static IEnumerable<string> Variants(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
