@@ -66,7 +66,8 @@ internal static class EvalCommand
                     throw new ArgumentException("--instruction-set trains its own instruction vectors: drop --vector and --dataset.");
                 return Task.FromResult(instructions.Run(parse, common, new InstructionEval.Shared(
                     parse.GetResult(strengths) is { Implicit: false } ? parse.GetValue(strengths) : null, parse.GetValue(layers), parse.GetValue(maxTokens), parse.GetValue(samples),
-                    parse.GetValue(temperature), parse.GetValue(seed), parse.GetValue(chat), parse.GetValue(chatTemplate), parse.GetValue(maxPpl), parse.GetValue(neutral), parse.GetValue(output)), ct));
+                    parse.GetValue(temperature), parse.GetValue(seed), parse.GetValue(chat), parse.GetValue(chatTemplate), parse.GetValue(maxPpl), parse.GetValue(neutral), parse.GetValue(output),
+                    new Option[] { methods, clas, adjust, layerSets, prompts, prompt, probe, positive, negative, keywords, checks }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray()), ct));
             }
             // Everything that needs no model is checked first.
             var strengthList = ParseStrengths(parse.GetValue(strengths)!);

@@ -39,7 +39,8 @@ internal sealed class InstructionEval
     }
 
     /// <summary>The values of eval's shared options that the procedure uses.</summary>
-    public sealed record Shared(string? Strengths, string? Layers, int MaxTokens, int Samples, float Temperature, uint Seed, bool Chat, string? ChatTemplate, double MaxPerplexityRatio, string? Neutral, string? Output);
+    /// <param name="Unused">Eval options given that the procedure does not use (its prompts, checkers and vectors come from the set): refused.</param>
+    public sealed record Shared(string? Strengths, string? Layers, int MaxTokens, int Samples, float Temperature, uint Seed, bool Chat, string? ChatTemplate, double MaxPerplexityRatio, string? Neutral, string? Output, IReadOnlyList<string> Unused);
 
     /// <summary>A set argument: a file as given, or a shipped set's name (<c>tinystories</c> → <c>vectors/datasets/instruction-sets/tinystories.json</c>).</summary>
     public static string SetPath(string nameOrPath) =>
@@ -49,6 +50,8 @@ internal sealed class InstructionEval
 
     public int Run(ParseResult parse, CommonOptions common, Shared shared, CancellationToken ct)
     {
+        if (shared.Unused.Count > 0)
+            throw new ArgumentException($"{string.Join(", ", shared.Unused)} do(es) not apply to --instruction-set: its prompts, checkers and vectors come from the set.");
         // Everything that needs no model is checked first: the set (with its checkers and split), the strengths, the compositions.
         var set = Evaluation.Instructions.InstructionSet.Load(SetPath(parse.GetValue(InstructionSet)!));
         var strengths = shared.Strengths is null ? [] : EvalCommand.ParseStrengths(shared.Strengths).Where(s => s != 0).ToArray();

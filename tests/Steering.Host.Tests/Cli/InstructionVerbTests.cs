@@ -133,5 +133,6 @@ public class InstructionVerbTests
         AssertRefused(Run("eval", "--instruction-set", _set, "--compose", "named-character,animal"), 2, "give --strengths");
         AssertRefused(Run("eval", "--instruction-set", _set, "--vector", _dog), 2, "drop --vector");
         AssertRefused(Run("eval", "--instruction-set", _set, "--no-adjust-to-target"), 2, "leaves nothing to sweep");
+        AssertRefused(Run("eval", "--instruction-set", _set, "--check", "json", "--keywords", "dog"), 2, "--keywords, --check do(es) not apply to --instruction-set");
     }
 }
