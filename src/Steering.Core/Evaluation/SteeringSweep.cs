@@ -27,7 +27,7 @@ public static class SteeringSweep
         var keywords = new Keywords(settings.Keywords);
         var cells = (from c in settings.Candidates
                      from row in settings.LayerRows
-                     from s in settings.Strengths
+                     from s in c.Strengths ?? settings.Strengths
                      select (Candidate: c, Row: row, Strength: s)).ToList();
         // Setting 0 is the unsteered model; setting i > 0 is cell i - 1.
         var plans = new List<SteeringPlan> { SteeringPlan.None };

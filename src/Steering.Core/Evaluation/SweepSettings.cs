@@ -9,9 +9,19 @@ namespace LlamaSteer.Evaluation;
 /// <summary>
 /// One vector a sweep evaluates: a file, or the vector one extraction method made from a dataset. With
 /// <paramref name="Contextual"/> (CLAS parameters), each cell's strength is scaled per token by the
-/// coefficient computed from the hidden state instead of applying the same amount to every token.
+/// coefficient computed from the hidden state instead of applying the same amount to every token. With
+/// <see cref="AdjustToTarget"/>, each cell sets every token's projection on the vector's unit direction to
+/// the strength times the positives' mean projection stored in the file (<see cref="SteeringTerms.AdjustToTarget"/>;
+/// strength 1 is the paper's rule) instead of adding.
 /// </summary>
-public sealed record SweepCandidate(string Name, SteeringVector Vector, IContextualStrength? Contextual = null);
+public sealed record SweepCandidate(string Name, SteeringVector Vector, IContextualStrength? Contextual = null)
+{
+    /// <summary>Steer by adjust-to-target (the vector must carry its training calibration) instead of adding.</summary>
+    public bool AdjustToTarget { get; init; }
+
+    /// <summary>Strengths this candidate is swept at instead of the sweep's (adjust-to-target is usually run at 1 only).</summary>
+    public IReadOnlyList<float>? Strengths { get; init; }
+}
 
 /// <summary>
 /// A prompt-side setting a sweep measures beside the vector cells: these pieces (steering tokens, or an instruction as
@@ -94,7 +104,14 @@ public sealed record SweepSettings
         return this;
     }
 
-    /// <summary>The plan of one cell: the candidate added at the strength on the row's layers, every token (scaled per token by its contextual strength, if any).</summary>
+    /// <summary>
+    /// The plan of one cell: the candidate added at the strength on the row's layers, every token (scaled per
+    /// token by its contextual strength, if any); for an adjust-to-target candidate, the projection set to the
+    /// strength times the stored target on each of the row's layers.
+    /// </summary>
+    /// <exception cref="ArgumentException">An adjust-to-target candidate without calibration on a row's layer.</exception>
     public static SteeringPlan Plan(SweepCandidate candidate, LayerSet layers, float strength) =>
-        new([new SteeringTerm(candidate.Vector, strength, layers) { Name = candidate.Name, Contextual = candidate.Contextual }]);
+        candidate.AdjustToTarget
+            ? new(SteeringTerms.AdjustToTarget(candidate.Vector, layers, name: candidate.Name).Select(t => t with { Strength = t.Strength * strength }).ToList())
+            : new([new SteeringTerm(candidate.Vector, strength, layers) { Name = candidate.Name, Contextual = candidate.Contextual }]);
 }

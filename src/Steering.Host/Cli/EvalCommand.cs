@@ -25,7 +25,7 @@ namespace LlamaSteer.Host.Cli;
 /// </summary>
 internal static class EvalCommand
 {
-    private const string DefaultNeutral = "vectors/datasets/neutral/tinystories-neutral.txt";
+    internal const string DefaultNeutral = "vectors/datasets/neutral/tinystories-neutral.txt";
 
     public static Command Create()
     {
@@ -34,6 +34,7 @@ internal static class EvalCommand
         var dataset = new Option<string?>("--dataset", "-d") { Description = "Or train from this dataset (shipped name or JSONL path), one vector per --methods" };
         var methods = new Option<string>("--methods") { Description = "Extraction methods to compare with --dataset (mean, mean-centred, pca-diff, pca-center, probe)", DefaultValueFactory = _ => "mean" };
         var clas = new Option<bool>("--clas") { Description = "Also sweep the --vector with its CLAS parameters (NAME.clas.gguf beside it; fit them with llamasteer clas): fixed strength and CLAS side by side" };
+        var adjust = new Option<bool>("--adjust-to-target") { Description = "Also sweep each vector by adjust-to-target (each token's projection set to the positives' mean projection stored at training, Stolfo et al.): fixed strengths and the paper's rule side by side" };
         var layers = new Option<string?>("--layers") { Description = "Layers to sweep, each alone (e.g. 2,3 or 1-4; default: every layer of the vector)" };
         var layerSets = new Option<string[]>("--layer-set") { Description = "A group of layers steered together as one row (repeatable, e.g. --layer-set 1-4)" };
         var strengths = new Option<string>("--strengths") { Description = "Strengths to sweep, comma-separated", DefaultValueFactory = _ => "-2,-1,0,1,2" };
@@ -56,15 +57,26 @@ internal static class EvalCommand
         var tokens = new TokenOptions();
         var instructions = new Option<string[]>("--instruction") { Description = "Instruction put in front of every prompt, measured as one row beside the vector and tokens (repeatable: together, in order)" };
 
+        var instructionSet = new InstructionEval();
         var command = new Command("eval", "Sweep a vector over layers and strengths: effect, concept rate, fluency cost and checks per setting, and a recommended setting");
         common.AddTo(command);
-        foreach (var o in new Option[] { vector, dataset, methods, clas, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
+        instructionSet.AddTo(command);
+        foreach (var o in new Option[] { vector, dataset, methods, clas, adjust, layers, layerSets, strengths, prompts, prompt, probe, positive, negative, keywords, checks, neutral, maxTokens, samples, temperature, seed, chat, chatTemplate, maxPpl, output })
             command.Options.Add(o);
         tokens.AddTo(command);
         command.Options.Add(instructions);
 
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
+            if (parse.GetValue(instructionSet.InstructionSet) is not null)
+            {
+                if (parse.GetValue(vector) is not null || parse.GetValue(dataset) is not null)
+                    throw new ArgumentException("--instruction-set trains its own instruction vectors: drop --vector and --dataset.");
+                return Task.FromResult(instructionSet.Run(parse, common, new InstructionEval.Shared(
+                    parse.GetResult(strengths) is { Implicit: false } ? parse.GetValue(strengths) : null, parse.GetValue(layers), parse.GetValue(maxTokens), parse.GetValue(samples),
+                    parse.GetValue(temperature), parse.GetValue(seed), parse.GetValue(chat), parse.GetValue(chatTemplate), parse.GetValue(maxPpl), parse.GetValue(neutral), parse.GetValue(output),
+                    new Option[] { methods, clas, adjust, layerSets, prompts, prompt, probe, positive, negative, keywords, checks, tokens.Tokens, tokens.Compose, instructions }.Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name).ToArray()), ct));
+            }
             // Everything that needs no model is checked first.
             var strengthList = ParseStrengths(parse.GetValue(strengths)!);
             var checkList = (parse.GetValue(checks) ?? []).Select(TextChecks.Parse).ToArray();
@@ -178,6 +190,7 @@ internal static class EvalCommand
             IReadOnlyList<SweepCandidate> candidates = fileVector is not null
                 ? FileCandidates(Path.GetFileName(vectorPath)!, fileVector, clasPath, rows)
                 : data is not null ? Train(model, data, methodList, rows, threads, ct) : [];
+            if (parse.GetValue(adjust)) candidates = AdjustToTargetCandidates.Add(candidates, rows);
             settings = settings with { Candidates = candidates };
 
             var err = Console.Error;

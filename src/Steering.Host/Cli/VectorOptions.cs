@@ -32,6 +32,11 @@ internal sealed class VectorOptions
         Description = "Set the projection on a vector's unit direction to a value: FILE:TARGET[@LAYERS] (repeatable)",
     };
 
+    public Option<string[]> AdjustToTarget { get; } = new("--adjust-to-target")
+    {
+        Description = "Instruction steering (Stolfo et al.): set each token's projection on a vector's direction to the positives' mean projection stored in the file: FILE[@LAYERS] (repeatable)",
+    };
+
     public Option<string> Window { get; } = new("--window")
     {
         Description = "Tokens the vectors steer: all, prompt, generated, or positions:0-4,10-12",
@@ -50,6 +55,7 @@ internal sealed class VectorOptions
         command.Options.Add(Layers);
         command.Options.Add(Ablate);
         command.Options.Add(Clamp);
+        command.Options.Add(AdjustToTarget);
         command.Options.Add(Window);
     }
 
@@ -78,6 +84,13 @@ internal sealed class VectorOptions
         {
             var t = ParseWithPath(spec, model, shared, "--clamp", VectorSpecNumber.Required).Term;
             terms.Add(new SteeringTerm(t.Vector, t.Strength, t.Layers, SteeringOperator.Clamp, window) { Name = t.Name });
+        }
+        foreach (var spec in parse.GetValue(AdjustToTarget) ?? [])
+        {
+            var t = Parse(spec, model, shared);
+            if (t.Strength != 1)
+                throw new ArgumentException($"--adjust-to-target {spec}: takes FILE[@LAYERS] without a strength; the target is the mean projection stored in the file.");
+            terms.AddRange(SteeringTerms.AdjustToTarget(t.Vector, t.Layers, window, t.Name));
         }
         return new SteeringPlan(terms).Validate(model.EmbeddingSize, model.LayerCount, contextSize);
     }
