@@ -9,4 +9,5 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(GpuCompareCommand.Create());
 return await root.Parse(args).InvokeAsync();
