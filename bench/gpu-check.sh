@@ -69,6 +69,7 @@ layers=${LAYERS:-4-12}
 step info 60 "$llamasteer info $common --vram 8G"
 step extract 90 "$llamasteer train --dataset tinystories-happy-sad --layers $layers $common -o $out/happy.gguf --force"
 step clas 60 "$llamasteer clas --vector $out/happy.gguf --wanted vectors/datasets/clas/mood-cues.txt --unwanted vectors/datasets/clas/neutral-narration.txt --wanted-positions last $common"
+step compare 90 "$llamasteer gpu-compare $common -n 48 --vector $out/happy.gguf:2 --window generated"
 step bench 240 "$llamasteer bench $common --runs 3 --tokens 32 --samples 8 --batch 8 -o $out/bench"
 
 # Greedy text on the GPU and on the CPU (the same build, --gpu-layers 0), without and with a static vector and a plan.
