@@ -105,10 +105,49 @@ step() {
   return $rc
 }
 
+write_report() {
+  {
+    echo "# GPU check: $backend, $(date -u +%Y-%m-%d) $stamp"
+    echo
+    echo "Model: \`$model\`; --gpu-layers $gpu_layers; $(( $(date +%s) - started )) s in all (budget $budget s)."
+    echo
+    echo "## Steps"
+    echo
+    cat "$out/steps.md"
+    echo
+    echo "## Device"
+    echo
+    echo '```'
+    head -n 30 "$out/gpu.out" 2>/dev/null
+    echo '```'
+    echo
+    echo "## info"
+    echo
+    echo '```'
+    cat "$out/info.out" 2>/dev/null
+    echo '```'
+    echo
+    echo "## gpu-compare (teacher-forced top-1 agreement and greedy text against the CPU)"
+    for c in static plan clas; do
+      echo
+      echo "### $c"
+      echo
+      echo '```'
+      cat "$out/compare-$c.out" 2>/dev/null
+      echo '```'
+    done
+    echo
+    echo "## Bench"
+    echo
+    cat "$out/bench.md" 2>/dev/null || echo "(no bench report)"
+  } > "$report"
+  echo "gpu-check: wrote $report" >&2
+}
+
 echo "| step | result | seconds |" > "$out/steps.md"
 echo "| --- | --- | ---: |" >> "$out/steps.md"
 
-(( prebuilt )) || step build 300 "dotnet build -c Release src/Steering.Host/Steering.Host.csproj -p:LlamaSteerBackend=$backend -p:LlamaSteerVariantRoot=$variant_root -nologo -v:q && dotnet build -c Release gguf-tools/GgufTools.csproj -nologo -v:q" || { echo "gpu-check: the build failed; see $out/build.err" >&2; }
+(( prebuilt )) || step build 300 "dotnet build -c Release src/Steering.Host/Steering.Host.csproj -p:LlamaSteerBackend=$backend -p:LlamaSteerVariantRoot=$variant_root -nologo -v:q && dotnet build -c Release gguf-tools/GgufTools.csproj -nologo -v:q" || { echo "gpu-check: the build failed; see $out/build.err" >&2; write_report; exit 1; }
 step gpu 15 "command -v nvidia-smi >/dev/null && nvidia-smi || (command -v vulkaninfo >/dev/null && vulkaninfo --summary) || echo 'neither nvidia-smi nor vulkaninfo is installed'"
 
 model=${MODEL:-/tmp/gpu-check-llama-3.2-1b-q4_0.gguf}
@@ -129,40 +168,7 @@ step compare-plan 75 "$llamasteer gpu-compare $common -n 32 --vector $out/happy.
 [[ -f $out/happy.clas.gguf ]] && step compare-clas 75 "$llamasteer gpu-compare $common -n 32 --vector $out/happy.gguf:2 --clas"
 step bench 240 "$llamasteer bench $common --runs 3 --tokens 32 --samples 8 --batch 8 -o $out/bench"
 
-{
-  echo "# GPU check: $backend, $(date -u +%Y-%m-%d) $stamp"
-  echo
-  echo "Model: \`$model\`; --gpu-layers $gpu_layers; $(( $(date +%s) - started )) s in all (budget $budget s)."
-  echo
-  echo "## Steps"
-  echo
-  cat "$out/steps.md"
-  echo
-  echo "## Device"
-  echo
-  echo '```'
-  head -n 30 "$out/gpu.out" 2>/dev/null
-  echo '```'
-  echo
-  echo "## info"
-  echo
-  echo '```'
-  cat "$out/info.out" 2>/dev/null
-  echo '```'
-  echo
-  echo "## gpu-compare (teacher-forced top-1 agreement and greedy text against the CPU)"
-  for c in static plan clas; do
-    echo
-    echo "### $c"
-    echo
-    echo '```'
-    cat "$out/compare-$c.out" 2>/dev/null
-    echo '```'
-  done
-  echo
-  echo "## Bench"
-  echo
-  cat "$out/bench.md" 2>/dev/null || echo "(no bench report)"
-} > "$report"
+write_report
+
 echo "gpu-check: wrote $report" >&2
 exit $failed
