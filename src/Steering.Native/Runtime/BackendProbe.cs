@@ -34,13 +34,14 @@ internal static unsafe partial class BackendProbe
             var backend = BackendOf(Path.GetFileName(file))!;
             if (IsRegistered(backend)) continue;
             var fallback = Path.Combine(directory, FallbackFolder);
-            if (BackendFiles(fallback).Any(f => BackendOf(Path.GetFileName(f)) == backend))
+            var alternatives = BackendFiles(fallback).Where(f => BackendOf(Path.GetFileName(f)) == backend).ToList();
+            if (alternatives.Count > 0)
             {
                 GgmlNative.BackendLoadAllFromPath(fallback);
                 if (IsRegistered(backend)) continue;
-                problems.AddRange(BackendFiles(fallback).Where(f => BackendOf(Path.GetFileName(f)) == backend).Select(f => Explain(backend, f)));
             }
             problems.Add(Explain(backend, file));
+            problems.AddRange(alternatives.Select(f => Explain(backend, f)));
         }
         return problems;
     }

@@ -14,6 +14,7 @@ public sealed record BackendProblem(string Backend, string File, IReadOnlyList<s
     public string Describe()
     {
         var file = Path.GetFileName(File);
+        if (Path.GetFileName(Path.GetDirectoryName(File)) == BackendProbe.FallbackFolder) file = $"{BackendProbe.FallbackFolder}/{file}";
         if (MissingLibraries.Count > 0)
             return $"{Backend} not loaded: {file} needs {string.Join(", ", MissingLibraries)}, not found on this machine";
         return $"{Backend} not loaded: {file}: {LoadError ?? "ggml's loader refused it (no usable device or driver)"}";
