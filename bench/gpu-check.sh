@@ -28,6 +28,7 @@
 #   MODEL=path.gguf        use this model instead of synthesizing one
 #   BUDGET_S=570           seconds for all steps together
 #   LAYERS=4-12            layers the vector is extracted on (1-4 for stories260K)
+#   SKIP_BUILD=1           use the Release builds already in artifacts/variants/BACKEND-release and gguf-tools/bin
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,6 +84,7 @@ if [[ -f $bundle ]]; then
   ggufTools="dotnet $unpacked/gguf-tools/gguf-tools.dll"
 fi
 failed=0
+model=${MODEL:-/tmp/gpu-check-llama-3.2-1b-q4_0.gguf}
 
 # step NAME LIMIT_S COMMAND...: runs COMMAND with stdout/stderr in $out/NAME.{out,err}, within LIMIT_S and the budget left.
 step() {
@@ -147,10 +149,9 @@ write_report() {
 echo "| step | result | seconds |" > "$out/steps.md"
 echo "| --- | --- | ---: |" >> "$out/steps.md"
 
-(( prebuilt )) || step build 300 "dotnet build -c Release src/Steering.Host/Steering.Host.csproj -p:LlamaSteerBackend=$backend -p:LlamaSteerVariantRoot=$variant_root -nologo -v:q && dotnet build -c Release gguf-tools/GgufTools.csproj -nologo -v:q" || { echo "gpu-check: the build failed; see $out/build.err" >&2; write_report; exit 1; }
+(( prebuilt )) || [[ -n ${SKIP_BUILD:-} ]] || step build 300 "dotnet build -c Release src/Steering.Host/Steering.Host.csproj -p:LlamaSteerBackend=$backend -p:LlamaSteerVariantRoot=$variant_root -nologo -v:q && dotnet build -c Release gguf-tools/GgufTools.csproj -nologo -v:q" || { echo "gpu-check: the build failed; see $out/build.err" >&2; write_report; exit 1; }
 step gpu 15 "command -v nvidia-smi >/dev/null && nvidia-smi || (command -v vulkaninfo >/dev/null && vulkaninfo --summary) || echo 'neither nvidia-smi nor vulkaninfo is installed'"
 
-model=${MODEL:-/tmp/gpu-check-llama-3.2-1b-q4_0.gguf}
 if [[ -z "${MODEL:-}" && ! -f "$model" ]]; then
   step synth 150 "$ggufTools synth --preset llama-3.2-1b --type q4_0 -o $model"
 fi
