@@ -12,4 +12,5 @@ root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TokensCommand.Create());
+root.Subcommands.Add(GpuCompareCommand.Create());
 return await CommandLineApp.RunAsync(root, args, "llamasteer", ExitCodePolicy.LlamaSteer);

@@ -18,3 +18,6 @@ public sealed class DecodeException(string message, int code) : LlamaSteerExcept
 
 /// <summary>A synthetic model cannot be built as asked: a shape that does not divide, a type it cannot use, or an unusable tokenizer donor.</summary>
 public sealed class ModelSynthesisException(string message) : LlamaSteerException(message);
+
+/// <summary>Layers were asked to go to a GPU, but no GPU device is available; the message says why (which backend misses what).</summary>
+public sealed class GpuUnavailableException(string message) : LlamaSteerException(message);

@@ -63,6 +63,14 @@ public sealed class SteeredScorer(LlamaModel model, int? threads = null)
         return result;
     }
 
+    /// <summary>Hands the logits of every scored position (ScoreFrom-1 .. n-2 of each sequence) to <paramref name="visit"/>.</summary>
+    /// <exception cref="ArgumentException">As for <see cref="NextTokenLogProbs"/>.</exception>
+    public void ScoredLogits(IReadOnlyList<ScoredSequence> sequences, LogitsVisitor visit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sequences);
+        Visit(sequences, visit, cancellationToken);
+    }
+
     /// <summary>Hands the logits after the last token of each sequence to <paramref name="visit"/> (ScoreFrom is ignored).</summary>
     public void LastLogits(IReadOnlyList<(int[] Tokens, SteeringPlan Plan)> sequences, LogitsVisitor visit, CancellationToken cancellationToken = default)
     {

@@ -44,13 +44,17 @@ public sealed class LlamaModel : IDisposable
     /// <summary>Validates the file with the managed GGUF reader, then loads it with llama.cpp.</summary>
     /// <exception cref="ModelLoadException">Missing, malformed, truncated or unsupported file, or llama.cpp refused it.</exception>
     /// <exception cref="NativeRuntimeException">The llama.cpp runtime is missing or of the wrong release.</exception>
+    /// <exception cref="GpuUnavailableException">GPU layers were asked for and no GPU device is available.</exception>
     /// <exception cref="OperationCanceledException">Cancelled during the load.</exception>
     public static LlamaModel Load(string path, ModelOptions? options = null, IProgress<float>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new ModelOptions();
         options.Validate();
         var architecture = ModelFileCheck.Validate(path);
-        NativeRuntime.EnsureLoaded();
+        var runtime = NativeRuntime.EnsureLoaded();
+        // llama.cpp itself would silently run every layer on the CPU.
+        if (options.GpuLayers != 0 && runtime.WhyNoGpu() is { } why)
+            throw new GpuUnavailableException($"{(options.GpuLayers < 0 ? "all" : options.GpuLayers.ToString(System.Globalization.CultureInfo.InvariantCulture))} GPU layers were asked for, but there is {why}.");
         SafeLlamaModelHandle handle;
         try
         {

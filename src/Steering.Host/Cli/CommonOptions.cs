@@ -30,11 +30,7 @@ internal sealed class CommonOptions
         Description = "Allow a context longer than the model's trained context (its KV cache must still fit in 80% of the available memory)",
     };
 
-    public Option<int> GpuLayers { get; } = new("--gpu-layers", "-ngl")
-    {
-        Description = "Layers to offload to the GPU (-1 = all; needs the CUDA runtime: build with -p:LlamaSteerBackend=cuda)",
-        DefaultValueFactory = _ => 0,
-    };
+    public Option<string> GpuLayers { get; } = GpuLayersOption.Create();
 
     public Option<string?> NativeDir { get; } = new("--native-dir")
     {
@@ -88,7 +84,9 @@ internal sealed class CommonOptions
     public LlamaModel LoadModel(ParseResult parse, CancellationToken ct)
     {
         ConfigureRuntime(parse);
-        return LlamaModel.Load(ModelPath(parse), new ModelOptions { GpuLayers = parse.GetValue(GpuLayers) }, cancellationToken: ct);
+        var path = ModelPath(parse);
+        var gpuLayers = GpuLayersOption.Resolve(parse.GetValue(GpuLayers)!, path, GpuLayersOption.PlannedContext);
+        return LlamaModel.Load(path, new ModelOptions { GpuLayers = gpuLayers }, cancellationToken: ct);
     }
 
     public ContextOptions ContextOptions(ParseResult parse, int? contextSize = null, int maxSequences = 1, bool hooks = false) => new()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LlamaSteer.Native.Runtime;
+using LlamaSteer.Planning;
 
 namespace LlamaSteer.Host.Cli;
 
@@ -11,10 +12,15 @@ internal static class InfoCommand
         var common = new CommonOptions();
         var command = new Command("info", "Print a model's architecture, sizes, layers, n_embd, context, chat template, and the backend and devices");
         common.AddTo(command);
+        var vram = MemoryReport.VramOption();
+        command.Options.Add(vram);
         command.SetAction((parse, ct) => ErrorReporter.Report(() =>
         {
+            long? vramBytes = parse.GetValue(vram) is { } v ? MemoryReport.ParseSize(v) : null;
+            using var capture = NativeLog.Capture();
             using var model = common.LoadModel(parse, ct);
             using var ctx = model.CreateContext(common.ContextOptions(parse));
+            capture.Dispose();
             var i = model.Info;
             var rt = NativeRuntime.EnsureLoaded();
             var o = Console.Out;
@@ -31,11 +37,10 @@ internal static class InfoCommand
             o.WriteLine($"context         {i.TrainedContextLength} trained, {ctx.Size} in this context");
             o.WriteLine($"threads         {ctx.Threads}");
             o.WriteLine($"chat template   {(i.ChatTemplate is null ? "(none)" : Shorten(i.ChatTemplate))}");
-            o.WriteLine($"llama.cpp       {rt.LlamaVersion} from {rt.Directory}");
-            o.WriteLine($"backends        {string.Join(", ", rt.Backends)}");
-            foreach (var d in rt.Devices)
-                o.WriteLine($"device          {d.Name} ({d.Kind}): {d.Description}, {d.FreeBytes / (1 << 20):N0} MiB free of {d.TotalBytes / (1 << 20):N0} MiB");
+            RuntimeReport.Write(o, rt);
             o.WriteLine($"cpu features    {rt.SystemInfo}");
+            var estimate = MemoryEstimate.For(i.Path, new MemoryRequest(ctx.Size, ctx.MaxSequences, ctx.BatchSize));
+            MemoryReport.Write(o, estimate, MeasuredAllocations.Parse(capture.Lines), vramBytes);
             return Task.FromResult(ErrorReporter.Ok);
         }));
         return command;

@@ -14,6 +14,9 @@ internal static unsafe partial class GgmlBaseNative
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_description")]
     public static partial byte* BackendDevDescription(IntPtr dev);
 
+    [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_backend_reg")]
+    public static partial IntPtr BackendDevBackendReg(IntPtr dev);
+
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_type")]
     public static partial int BackendDevType(IntPtr dev);
 

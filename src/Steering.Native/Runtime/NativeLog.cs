@@ -15,12 +15,19 @@ public static unsafe class NativeLog
     private static int _lastLevel = 2;
 
     [ThreadStatic] private static List<(LogLevel Level, string Message)>? _recent;
+    [ThreadStatic] internal static List<string>? Captured;
 
     internal static void Install(ILoggerFactory? factory)
     {
         _logger = factory?.CreateLogger("llama.cpp") ?? NullLogger.Instance;
         Interop.LlamaNative.LogSet(&OnLog, IntPtr.Zero);
     }
+
+    /// <summary>
+    /// Records every line llama.cpp logs on this thread, at any level and whatever the logger shows, until the capture
+    /// is disposed (llama.cpp reports the buffers it allocates this way, and nowhere in its C API).
+    /// </summary>
+    public static NativeLogCapture Capture() => new();
 
     /// <summary>Forgets the error lines recorded on this thread.</summary>
     public static void ClearRecent() => _recent?.Clear();
@@ -45,6 +52,7 @@ public static unsafe class NativeLog
             if (level == 5) level = _lastLevel; // GGML_LOG_LEVEL_CONT continues the previous line
             else _lastLevel = level;
             if (message.Length == 0) return;
+            Captured?.Add(message);
             var logLevel = level switch
             {
                 1 => LogLevel.Debug,

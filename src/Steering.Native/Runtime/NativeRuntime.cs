@@ -16,19 +16,12 @@ public static unsafe class NativeRuntime
     /// <summary>The llama.cpp release this binding mirrors (node-llama-cpp 3.22.1).</summary>
     public const string ExpectedRelease = "0.5.0";
 
-    // File names differ between node-llama-cpp's packages (versioned) and a plain CMake build.
-    private static readonly Dictionary<string, string[]> FileCandidates = new()
-    {
-        [LibraryNames.GgmlBase] = ["libggml-base.so", "libggml-base.dylib", "ggml-base.dll"],
-        [LibraryNames.Ggml] = [$"libggml.v{ExpectedRelease}.so", "libggml.so", "libggml.dylib", "ggml.dll"],
-        [LibraryNames.Llama] = [$"libllama.v{ExpectedRelease}.so", "libllama.so", "libllama.dylib", "llama.dll"],
-    };
-
     private static readonly object Gate = new();
     private static NativeRuntimeOptions _options = new();
     private static NativeRuntimeInfo? _info;
     private static NativeRuntimeException? _failure;
     private static readonly Dictionary<string, IntPtr> Handles = new();
+    private static readonly string[] LibraryNamesInLoadOrder = [LibraryNames.GgmlBase, LibraryNames.Ggml, LibraryNames.Llama];
 
     // The resolver must be in place before any import of this assembly binds, whoever calls first.
 #pragma warning disable CA2255
@@ -87,23 +80,36 @@ public static unsafe class NativeRuntime
     private static NativeRuntimeInfo Load(NativeRuntimeOptions options)
     {
         var searched = SearchDirectories(options);
-        var dir = searched.FirstOrDefault(d => FindFile(d, LibraryNames.Llama) is not null)
-            ?? throw new NativeRuntimeException(
+        string? dir = null;
+        RuntimeLayout? layout = null;
+        foreach (var d in searched)
+        {
+            layout = RuntimeLayout.Detect(d);
+            if (layout is null) continue;
+            dir = d;
+            break;
+        }
+        if (dir is null || layout is null)
+            throw new NativeRuntimeException(
                 $"The llama.cpp runtime was not found. Searched: {string.Join(", ", searched)}. " +
                 $"Build the solution (`dotnet build` fetches the pinned runtime into bin/.../native/), or set {NativeRuntimeOptions.LibraryDirectoryVariable} " +
                 $"to a folder with libllama, libggml and libggml-base of llama.cpp release {ExpectedRelease}.");
 
-        foreach (var name in new[] { LibraryNames.GgmlBase, LibraryNames.Ggml, LibraryNames.Llama })
+        foreach (var name in LibraryNamesInLoadOrder)
         {
-            var file = FindFile(dir, name)
-                ?? throw new NativeRuntimeException($"{dir} has {FindFile(dir, LibraryNames.Llama)} but no {string.Join(" or ", FileCandidates[name])}; the runtime there is incomplete.");
+            var file = Path.Combine(dir, layout.FileFor(name)!);
+            if (!File.Exists(file))
+                throw new NativeRuntimeException($"{dir} has {layout.LlamaFile} ({layout.Name}) but no {Path.GetFileName(file)}; the runtime there is incomplete.");
             try
             {
                 Handles[name] = NativeLibrary.Load(file);
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
-                throw new NativeRuntimeException($"Could not load {file}: {e.Message}. If this is the CUDA build, the CUDA 13 runtime must be installed.", e);
+                var missing = SharedLibraryDependencies.Missing(file);
+                throw new NativeRuntimeException(missing.Count > 0
+                    ? $"Could not load {file}: it needs {string.Join(", ", missing)}, not found on this machine."
+                    : $"Could not load {file}: {e.Message}", e);
             }
         }
 
@@ -114,15 +120,19 @@ public static unsafe class NativeRuntime
                 "its structs and functions may differ. Point LlamaSteer at a build of that release, or unset " +
                 $"{NativeRuntimeOptions.LibraryDirectoryVariable} to use the runtime fetched by the build.");
 
-        var missing = MissingSymbols();
-        if (missing.Count > 0)
-            throw new NativeRuntimeException($"The llama.cpp runtime in {dir} lacks symbols LlamaSteer needs: {string.Join(", ", missing)}.");
+        var missingSymbols = MissingSymbols();
+        if (missingSymbols.Count > 0)
+            throw new NativeRuntimeException($"The llama.cpp runtime in {dir} lacks symbols LlamaSteer needs: {string.Join(", ", missingSymbols)}.");
 
         NativeLog.Install(options.LoggerFactory);
-        GgmlNative.BackendLoadAllFromPath(dir);
+        var problems = BackendProbe.LoadAll(dir);
         LlamaNative.BackendInit();
 
-        return new NativeRuntimeInfo(dir, version, ListBackends(), ListDevices(), Utf8(LlamaNative.PrintSystemInfo()));
+        return new NativeRuntimeInfo(dir, version, BackendProbe.RegisteredNames(), ListDevices(), Utf8(LlamaNative.PrintSystemInfo()))
+        {
+            Layout = layout,
+            BackendProblems = problems,
+        };
     }
 
     private static string ReadVersion()
@@ -147,15 +157,9 @@ public static unsafe class NativeRuntime
         return missing;
     }
 
-    private static string? FindFile(string dir, string name)
-    {
-        if (!Directory.Exists(dir)) return null;
-        return FileCandidates[name].Select(f => Path.Combine(dir, f)).FirstOrDefault(File.Exists);
-    }
-
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath)
     {
-        if (!FileCandidates.ContainsKey(libraryName)) return IntPtr.Zero;
+        if (!LibraryNamesInLoadOrder.Contains(libraryName)) return IntPtr.Zero;
         lock (Gate)
         {
             // While Load runs (same thread, re-entrant lock) the handles are already in place.
@@ -163,14 +167,6 @@ public static unsafe class NativeRuntime
         }
         EnsureLoaded();
         return Handles[libraryName];
-    }
-
-    private static List<string> ListBackends()
-    {
-        var list = new List<string>();
-        for (nuint i = 0; i < GgmlNative.BackendRegCount(); i++)
-            list.Add(Utf8(GgmlBaseNative.BackendRegName(GgmlNative.BackendRegGet(i))));
-        return list;
     }
 
     private static List<ComputeDevice> ListDevices()
@@ -184,7 +180,8 @@ public static unsafe class NativeRuntime
             list.Add(new ComputeDevice(
                 Utf8(GgmlBaseNative.BackendDevName(dev)),
                 Utf8(GgmlBaseNative.BackendDevDescription(dev)),
-                (ComputeDeviceKind)GgmlBaseNative.BackendDevType(dev), free, total));
+                (ComputeDeviceKind)GgmlBaseNative.BackendDevType(dev), free, total,
+                Utf8(GgmlBaseNative.BackendRegName(GgmlBaseNative.BackendDevBackendReg(dev)))));
         }
         return list;
     }

@@ -60,12 +60,12 @@ public class BadInputTests
     [Test]
     public void RuntimeOfTheWrongRelease()
     {
-        // A real runtime folder whose libllama reports another release.
+        // A real runtime folder (the cpu package's file names) whose libllama reports another release.
         var dir = TestPaths.NewTempDirectory();
         var native = Path.Combine(AppContext.BaseDirectory, "native");
         foreach (var f in new[] { "libggml-base.so", "libggml.v0.5.0.so" }) File.Copy(Path.Combine(native, f), Path.Combine(dir, f));
         File.WriteAllText(Path.Combine(dir, "stub.c"), "const char * llama_version(void) { return \"0.4.2\"; }\n");
-        using (var cc = Process.Start(new ProcessStartInfo("cc", $"-shared -fPIC -o {dir}/libllama.so {dir}/stub.c")))
+        using (var cc = Process.Start(new ProcessStartInfo("cc", $"-shared -fPIC -o {dir}/libllama.v0.5.0.so {dir}/stub.c")))
         {
             cc!.WaitForExit();
             Assert.That(cc.ExitCode, Is.Zero, "could not compile the stub library");

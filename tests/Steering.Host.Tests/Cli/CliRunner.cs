@@ -7,9 +7,9 @@ internal static class CliRunner
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static Result Run(IEnumerable<string> args, IDictionary<string, string?>? environment = null, int timeoutSeconds = 120)
+    public static Result Run(IEnumerable<string> args, IDictionary<string, string?>? environment = null, int timeoutSeconds = 120, string? dll = null)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "llamasteer.dll");
+        dll ??= Path.Combine(AppContext.BaseDirectory, "llamasteer.dll");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         psi.ArgumentList.Add(dll);
         foreach (var a in args) psi.ArgumentList.Add(a);

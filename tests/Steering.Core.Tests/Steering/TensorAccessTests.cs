@@ -1,0 +1,34 @@
+using System.Text.RegularExpressions;
+using LlamaSteer.Testing;
+
+namespace LlamaSteer.Core.Tests.Steering;
+
+/// <summary>
+/// Steering on offloaded layers reads and writes graph tensors that live in GPU memory, where a tensor's <c>data</c>
+/// is a device address: only ggml_backend_tensor_get/set may touch it. GraphTensor is the one place that does (its
+/// ReadRows/WriteRows run on the CPU backend in every plan, capture and extraction test); this guard keeps it so.
+/// </summary>
+[TestFixture]
+public class TensorAccessTests
+{
+    private static IEnumerable<(string File, string Text)> Sources() =>
+        Directory.EnumerateFiles(Path.Combine(TestPaths.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Select(f => (Path.GetRelativePath(TestPaths.RepoRoot, f), File.ReadAllText(f)));
+
+    [Test]
+    public void No_code_reads_a_tensor_data_pointer()
+    {
+        var offenders = Sources().Where(s => Regex.IsMatch(s.Text, @"->\s*Data\b|\bGgmlTensor\s*\*[^;]*\.Data\b")).Select(s => s.File).ToList();
+        Assert.That(offenders, Is.Empty);
+    }
+
+    [Test]
+    public void Only_graph_tensor_moves_tensor_data_and_only_through_the_backend_calls()
+    {
+        var users = Sources().Select(s => (File: s.File.Replace('\\', '/'), s.Text))
+            .Where(s => !s.File.StartsWith("src/Steering.Native/Interop/", StringComparison.Ordinal)) // the declarations
+            .Where(s => Regex.IsMatch(s.Text, @"\bBackendTensor(Get|Set)\(")).Select(s => s.File).ToList();
+        Assert.That(users, Is.EquivalentTo(new[] { "src/Steering.Core/Inference/GraphTensor.cs" }));
+    }
+}
