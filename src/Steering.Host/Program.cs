@@ -9,4 +9,6 @@ root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(QuickstartCommand.Create());
 root.Subcommands.Add(ClasCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
-return await root.Parse(args).InvokeAsync();
+root.Subcommands.Add(ServeCommand.Create());
+var parse = root.Parse(args);
+return await parse.InvokeAsync(ServeCommand.Invocation(parse));

@@ -93,6 +93,8 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request.Options);
         request.Options.Validate();
         if (request.TopLogprobs is < 0 or > 20) throw new ArgumentOutOfRangeException(nameof(request.TopLogprobs), request.TopLogprobs, "top_logprobs must be between 0 and 20.");
+        lock (_lock)
+            if (_stopping) throw new SchedulerStoppedException();
         if (string.IsNullOrEmpty(request.Prompt)) throw new ArgumentException("The prompt is empty.", nameof(request));
         var tokens = Model.Tokenize(request.Prompt, request.Options.AddSpecialTokens, request.Options.ParseSpecialTokens);
         if (tokens.Length == 0) throw new ArgumentException("The prompt produced no tokens.", nameof(request));
