@@ -80,8 +80,7 @@ internal sealed record CompletionRequest(
             i++;
         }
         if (messages.Count == 0) throw ApiException.BadRequest("'messages' is empty; send at least one message.", "messages");
-        var template = engine.Model.Info.ChatTemplate is null ? "chatml" : null;
-        return ChatFormatter.Format(engine.Model, messages, template);
+        return ChatFormatter.FormatOrChatml(engine.Model, messages);
     }
 
     /// <summary>A message's content: a string, or an array of text parts.</summary>
