@@ -75,6 +75,8 @@ internal static class ServeHost
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ServingMetrics>().Registry);
         app.MapFallback((HttpContext http) => throw ApiException.NotFound($"No route {http.Request.Method} {http.Request.Path}.", code: "unknown_route"));
 
+        // RunAsync disposes the host's services when it returns, so the loader is taken first.
+        var loader = app.Services.GetRequiredService<EngineLoader>();
         try
         {
             await app.RunAsync(cancellationToken);
@@ -83,7 +85,7 @@ internal static class ServeHost
         {
             throw new IOException($"Cannot listen on {options.Host}:{options.Port}: {e.Message}", e);
         }
-        return app.Services.GetRequiredService<EngineLoader>().ExitCode;
+        return loader.ExitCode;
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, IConfiguration configuration)
