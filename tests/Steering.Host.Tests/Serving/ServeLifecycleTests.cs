@@ -60,6 +60,29 @@ public class ServeLifecycleTests
     }
 
     [Test]
+    public async Task TwoReplicasOnOneDataDirectorySeeEachOthersRegistryChanges()
+    {
+        var data = _world.NewDataDir();
+        await using var a = await ServerProcess.StartAsync(data);
+        await using var b = await ServerProcess.StartAsync(data);
+        using var ca = new ServerClient(a.Address);
+        using var cb = new ServerClient(b.Address);
+        var form = new MultipartFormDataContent { { new ByteArrayContent(File.ReadAllBytes(Path.Combine(_world.VectorDir, "happy.gguf"))), "file", "happy.gguf" } };
+        Assert.That((await ca.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/steering/vectors") { Content = form })).Status, Is.EqualTo(201));
+        var spec = new JsonObject { ["vectors"] = new JsonArray(new JsonObject { ["id"] = "happy", ["strength"] = 1.5 }) };
+        Assert.That((await ca.SendAsync(new HttpRequestMessage(HttpMethod.Put, "/v1/steering/presets/shared") { Content = ServerClient.Json(spec) })).Status, Is.EqualTo(201));
+
+        var viaA = (await ca.PostAsync("/v1/completions", Completion("The sun", 12, "stories260K:shared"))).Body!["choices"]![0]!["text"]!.ToString();
+        var (status, viaB) = await cb.PostAsync("/v1/completions", Completion("The sun", 12, "stories260K:shared"));
+        Assert.That(status, Is.EqualTo(200), viaB?.ToJsonString());
+        Assert.That((string?)viaB!["choices"]![0]!["text"], Is.EqualTo(viaA));
+
+        Assert.That((await cb.SendAsync(new HttpRequestMessage(HttpMethod.Delete, "/v1/steering/vectors/happy"))).Status, Is.EqualTo(200));
+        Assert.That((await ca.GetAsync("/v1/steering/vectors/happy")).Status, Is.EqualTo(404), "a deletion on one replica is seen by the other");
+        Assert.That((await ca.PostAsync("/v1/completions", Completion("The sun", 12, "stories260K:shared"))).Status, Is.EqualTo(404), "the preset's vector is gone");
+    }
+
+    [Test]
     public async Task BoundedLoadWithRandomSteeringAndCancellationsHasNo5xxAndMemoryReturnsNearBaseline()
     {
         await using var server = await ServerProcess.StartAsync(_world.NewDataDir(), "--vectors", _world.VectorDir, "--parallel", "4", "--queue-limit", "256");

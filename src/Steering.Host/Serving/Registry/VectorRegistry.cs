@@ -32,19 +32,43 @@ internal sealed class VectorRegistry
         Directory.CreateDirectory(_dir);
         Directory.CreateDirectory(_incoming);
         foreach (var stale in Directory.EnumerateFiles(_incoming)) File.Delete(stale);
-        foreach (var file in Directory.EnumerateFiles(_dir, "*.json")) LoadStored(file);
+        Refresh();
     }
 
     public IReadOnlyList<RegisteredVector> List()
     {
-        lock (_lock) return _byId.Values.OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+        lock (_lock)
+        {
+            Refresh();
+            return _byId.Values.OrderBy(v => v.Name, StringComparer.Ordinal).ToList();
+        }
     }
 
-    /// <summary>By id, then by name.</summary>
+    /// <summary>By id, then by name; a miss looks at the folder again, for vectors another replica stored.</summary>
     public RegisteredVector? Find(string idOrName)
     {
         lock (_lock)
-            return _byId.TryGetValue(idOrName, out var v) ? v : _byId.Values.FirstOrDefault(x => x.Name == idOrName);
+        {
+            if (Lookup(idOrName) is { } hit && File.Exists(Path.Combine(_dir, hit.Id + ".json"))) return hit;
+            Refresh();
+            return Lookup(idOrName);
+        }
+    }
+
+    private RegisteredVector? Lookup(string idOrName) =>
+        _byId.TryGetValue(idOrName, out var v) ? v : _byId.Values.FirstOrDefault(x => x.Name == idOrName);
+
+    /// <summary>
+    /// Brings the in-memory view in line with the folder, which replicas behind a load balancer may share: vectors whose
+    /// metadata appeared are loaded, vectors whose metadata is gone are dropped. Ids are content addresses, so a loaded
+    /// vector never changes under its id. Called under the lock.
+    /// </summary>
+    private void Refresh()
+    {
+        var stored = Directory.EnumerateFiles(_dir, "*.json").ToDictionary(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal);
+        foreach (var gone in _byId.Keys.Where(id => !stored.ContainsKey(id)).ToList()) _byId.Remove(gone);
+        foreach (var (id, file) in stored)
+            if (!_byId.ContainsKey(id)) LoadStored(file);
     }
 
     /// <summary>Validates an uploaded vector (and CLAS parameters) against the model and stores it; the same directions again return the stored entry.</summary>
@@ -68,6 +92,7 @@ internal sealed class VectorRegistry
             var id = sha[..16];
             lock (_lock)
             {
+                Refresh();
                 if (_byId.TryGetValue(id, out var existing)) return (existing, false);
                 if (_byId.Values.Any(v => v.Name == name))
                     throw new ApiException(409, $"The name '{name}' belongs to another vector; delete it first or choose another name.", "name", "name_taken");
@@ -116,7 +141,7 @@ internal sealed class VectorRegistry
     {
         lock (_lock)
         {
-            var entry = Find(idOrName);
+            var entry = Lookup(idOrName);
             if (entry is null) return false;
             // Metadata first: a vector without it is not loaded at the next start.
             File.Delete(Path.Combine(_dir, entry.Id + ".json"));
