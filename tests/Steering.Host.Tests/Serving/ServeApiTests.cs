@@ -181,7 +181,9 @@ public class ServeApiTests
         }
         Assert.That(idle, Is.EqualTo(4));
         var (_, metrics) = (0, await _client.Http.GetStringAsync("/metrics"));
-        Assert.That(metrics, Does.Contain("llamasteer_requests_total"));
+        Assert.That(metrics, Does.Contain("llamasteer_requests_total{endpoint=\"/v1/completions\",status=\"200\"}"));
+        Assert.That(metrics, Does.Contain("llamasteer_time_to_first_token_seconds_bucket"));
+        Assert.That(metrics, Does.Contain("llamasteer_active_sequences"));
     }
 
     [Test]

@@ -60,6 +60,20 @@ public class ServeLifecycleTests
     }
 
     [Test]
+    public void AModelThatFailsToLoadExitsWithOneAndBadOptionsWithTwo()
+    {
+        var missing = Cli.CliRunner.Run(["serve", "--port", "0", "--data-dir", _world.NewDataDir(), "--model", Path.Combine(_world.Root, "nope.gguf")]);
+        Assert.That(missing.ExitCode, Is.EqualTo(1), missing.Stderr);
+        Assert.That(missing.Stderr, Does.Contain("llamasteer: ").And.Contain("nope.gguf"));
+        var port = Cli.CliRunner.Run(["serve", "--port", "70000"]);
+        Assert.That(port.ExitCode, Is.EqualTo(2), port.Stderr);
+        Assert.That(port.Stderr, Does.Contain("--port 70000"));
+        var parallel = Cli.CliRunner.Run(["serve", "--parallel", "many"]);
+        Assert.That(parallel.ExitCode, Is.EqualTo(2), parallel.Stderr);
+        Assert.That(parallel.Stderr, Does.StartWith("llamasteer: "));
+    }
+
+    [Test]
     public async Task TwoReplicasOnOneDataDirectorySeeEachOthersRegistryChanges()
     {
         var data = _world.NewDataDir();
