@@ -13,4 +13,5 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(TuneCommand.Create());
 root.Subcommands.Add(TokensCommand.Create());
 root.Subcommands.Add(GpuCompareCommand.Create());
+root.Subcommands.Add(ServeCommand.Create());
 return await CommandLineApp.RunAsync(root, args, "llamasteer", ExitCodePolicy.LlamaSteer);

@@ -31,4 +31,11 @@ public static class ChatFormatter
             throw new LlamaSteerException(e.Message, e);
         }
     }
+
+    /// <summary>
+    /// Formats with the model's own template, or with chatml when the model has none (as llama.cpp's server does),
+    /// so a chat endpoint works with every model.
+    /// </summary>
+    public static string FormatOrChatml(LlamaModel model, IReadOnlyList<ChatMessage> messages) =>
+        Format(model, messages, model.Info.ChatTemplate is null ? "chatml" : null);
 }

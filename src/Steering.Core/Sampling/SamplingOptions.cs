@@ -25,6 +25,12 @@ public sealed record SamplingOptions
 
     public int RepeatLastN { get; init; } = 64;
 
+    /// <summary>Subtracted from a token's logit once per earlier occurrence in the window (OpenAI's frequency_penalty); 0 = off.</summary>
+    public float FrequencyPenalty { get; init; }
+
+    /// <summary>Subtracted from a token's logit when it occurred in the window at all (OpenAI's presence_penalty); 0 = off.</summary>
+    public float PresencePenalty { get; init; }
+
     /// <summary>Random seed; null draws one.</summary>
     public uint? Seed { get; init; }
 
@@ -36,6 +42,8 @@ public sealed record SamplingOptions
         if (!float.IsFinite(TopP) || TopP <= 0 || TopP > 1) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "top-p must be in (0, 1] (1 = off).");
         if (!float.IsFinite(MinP) || MinP < 0 || MinP > 1) throw new ArgumentOutOfRangeException(nameof(MinP), MinP, "min-p must be in [0, 1] (0 = off).");
         if (!float.IsFinite(RepeatPenalty) || RepeatPenalty <= 0) throw new ArgumentOutOfRangeException(nameof(RepeatPenalty), RepeatPenalty, "The repetition penalty must be a finite number > 0 (1 = off).");
+        if (!float.IsFinite(FrequencyPenalty) || FrequencyPenalty is < -2 or > 2) throw new ArgumentOutOfRangeException(nameof(FrequencyPenalty), FrequencyPenalty, "The frequency penalty must be between -2 and 2.");
+        if (!float.IsFinite(PresencePenalty) || PresencePenalty is < -2 or > 2) throw new ArgumentOutOfRangeException(nameof(PresencePenalty), PresencePenalty, "The presence penalty must be between -2 and 2.");
         if (RepeatLastN < 0) throw new ArgumentOutOfRangeException(nameof(RepeatLastN), RepeatLastN, "The repetition window must be >= 0.");
         return this;
     }

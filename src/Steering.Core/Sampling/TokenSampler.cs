@@ -16,8 +16,8 @@ public sealed class TokenSampler : IDisposable
         options.Validate();
         Options = options;
         _chain = SafeLlamaSamplerHandle.CreateChain();
-        if (options.RepeatPenalty != 1.0f && options.RepeatLastN > 0)
-            _chain.AddPenalties(vocabularySize, options.RepeatLastN, options.RepeatPenalty, 0, 0);
+        if ((options.RepeatPenalty != 1.0f || options.FrequencyPenalty != 0 || options.PresencePenalty != 0) && options.RepeatLastN > 0)
+            _chain.AddPenalties(vocabularySize, options.RepeatLastN, options.RepeatPenalty, options.FrequencyPenalty, options.PresencePenalty);
         if (options.Temperature == 0)
         {
             _chain.AddGreedy();

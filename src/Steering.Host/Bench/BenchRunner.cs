@@ -6,6 +6,7 @@ using LlamaSteer.Inference;
 using LlamaSteer.Models;
 using LlamaSteer.Native.Runtime;
 using LlamaSteer.Sampling;
+using LlamaSteer.Serving;
 using LlamaSteer.Steering;
 
 namespace LlamaSteer.Host.Bench;
@@ -26,7 +27,7 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
 
     /// <summary>Rows that cannot be measured yet, with why.</summary>
     public static IReadOnlyList<string> Pending { get; } =
-        ["8 concurrent steered HTTP requests vs the same 8 one after another: pending, the HTTP host does not exist yet (the batched-generator row measures the engine side of it)"];
+        ["llama.cpp's own llama-server (unsteered, -np 8) side by side: not measured; the node-llama-cpp package LlamaSteer runs on ships no llama-server binary, and building it from the bundled source was not done"];
 
     public BenchReport Run(CancellationToken ct)
     {
@@ -110,9 +111,10 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
         var sequential = Measure($"{batch} steered requests one after another (TextGenerator)", "tok/s", decode1, 1,
             "aggregate generated tok/s, prefill and sampling included; each plan alone rides llama.cpp's control vector",
             () => RequestLoop.OneAfterAnother(hooked, requests, ct));
-        Measure($"{batch} steered requests batched (BatchedGenerator, one plan each)", "tok/s", sequential, batch,
+        var batched = Measure($"{batch} steered requests batched (BatchedGenerator, one plan each)", "tok/s", sequential, batch,
             "aggregate generated tok/s, prefill and sampling included; plans through the callback",
             () => RequestLoop.Batched(hooked, requests, ct));
+        using var server = ServingRows(work, middle, requests, batch, sequential, batched, ct);
 
         var trainTokens = prompt[..Math.Min(prompt.Length, 128)];
         var trainDecode = Measure($"llama_decode of {trainTokens.Length} tokens, every logit", "tok/s", null, null, "the training-step row's baseline",
@@ -124,12 +126,47 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
 
         _schedule.Keep(settings.Only);
         var rows = _schedule.Execute(settings.Runs, progress, ct);
+        foreach (var d in _disposeAfterRun) d.DisposeAsync().AsTask().GetAwaiter().GetResult();
         var rt = NativeRuntime.EnsureLoaded();
         var i = model.Info;
         return new BenchReport(Path.GetFileName(i.Path), i.Architecture, i.ParameterCount, i.Description, settings.Threads, plain.Size,
             CpuName(), Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, rt.LlamaVersion,
             DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'"), loadBefore, LoadAverage(), CpuTimes.StealPercent(cpuBefore, CpuTimes.Read()), Math.Round(clock.Elapsed.TotalSeconds, 1), rows, Pending);
     }
+
+    /// <summary>
+    /// The same requests through the continuous-batching scheduler in process, and through a <c>llamasteer serve</c>
+    /// child process over loopback HTTP (streaming, each with its own registered vector): concurrent against
+    /// BatchedGenerator, one after another against TextGenerator; and time to first token with and without 7 others decoding.
+    /// </summary>
+    private ServingBench ServingRows(BenchWorkloads work, LayerSet layers, List<GenerationRequest> requests, int batch, string sequential, string batched, CancellationToken ct)
+    {
+        var slotContext = Math.Max(256, settings.DecodeTokens + 128);
+        var server = ServingBench.Start(model.Info.Path, Enumerable.Range(0, batch).Select(s => work.Vector(layers, s)).ToList(), batch, slotContext, settings.Threads);
+        var scheduler = new ContinuousBatchScheduler(model, new SchedulerOptions { Slots = batch, SlotContext = slotContext, Threads = settings.Threads });
+        _disposeAfterRun.Add(scheduler);
+        Measure($"{batch} steered requests through the scheduler (ContinuousBatchScheduler, no HTTP)", "tok/s", batched, batch,
+            "aggregate generated tok/s; requests submitted together, one plan each, continuous batching with chunked prefill",
+            () =>
+            {
+                var watch = Stopwatch.StartNew();
+                var results = Task.WhenAll(requests.Select(r => scheduler.GenerateAsync(new ServingRequest(r.Prompt, r.Options), ct))).GetAwaiter().GetResult();
+                return results.Sum(x => x.Tokens.Count) / watch.Elapsed.TotalSeconds;
+            });
+        Measure($"{batch} steered streaming HTTP requests one after another (llamasteer serve)", "tok/s", sequential, 1,
+            "aggregate generated tok/s over loopback; a serve child process, each request with its own registered vector",
+            () => server.OneAfterAnother(requests));
+        Measure($"{batch} concurrent steered streaming HTTP requests (llamasteer serve)", "tok/s", batched, batch,
+            "aggregate generated tok/s over loopback; the ratio is what HTTP, SSE and the scheduler cost against BatchedGenerator",
+            () => server.Concurrent(requests));
+        Measure("time to first token, one streaming HTTP request alone (llamasteer serve)", "ms", null, null,
+            "milliseconds from sending to the first text chunk", () => server.FirstTokenMs(requests, othersDecoding: false));
+        Measure($"time to first token, one streaming HTTP request admitted while {batch - 1} others decode (llamasteer serve)", "ms", null, null,
+            "milliseconds from sending to the first text chunk; the others stream until it has its first token", () => server.FirstTokenMs(requests, othersDecoding: true));
+        return server;
+    }
+
+    private readonly List<IAsyncDisposable> _disposeAfterRun = [];
 
     private string PlainDecode(int batchSize, Func<double> run, string? baseline = null) =>
         _schedule.AddPlainDecode(batchSize, baseline is null ? "plain context, no callback" : "plain context, no callback; the ratio is the most batching can give", run, baseline);

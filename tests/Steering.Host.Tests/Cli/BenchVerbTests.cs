@@ -26,6 +26,8 @@ public class BenchVerbTests
                 "callback installed, no hook, batch 8", "decode + plan through the callback", "8 different plans through the callback",
                 "decode + CLAS plan through the callback", "8 different CLAS plans through the callback", "capture of every layer",
                 "extraction capture (layers", "graph stopped after it", "8 steered requests one after another", "8 steered requests batched",
+                "through the scheduler", "8 steered streaming HTTP requests one after another", "8 concurrent steered streaming HTTP requests",
+                "time to first token, one streaming HTTP request alone", "admitted while 7 others decode",
             ];
             Assert.Multiple(() =>
             {
@@ -46,7 +48,7 @@ public class BenchVerbTests
                     if (x.GetProperty("BatchSize").ValueKind == JsonValueKind.Number && !name!.StartsWith("decode, batch"))
                         Assert.That(x.GetProperty("PlainRatio").GetDouble(), Is.GreaterThan(0), name);
                 }
-                Assert.That(json.RootElement.GetProperty("Pending").EnumerateArray().Select(p => p.GetString()), Has.Some.Contains("HTTP"));
+                Assert.That(json.RootElement.GetProperty("Pending").EnumerateArray().Select(p => p.GetString()), Has.Some.Contains("llama-server"));
                 Assert.That(File.ReadAllText(output + ".md"), Does.Contain("| decode, batch 1 |"));
             });
         }
