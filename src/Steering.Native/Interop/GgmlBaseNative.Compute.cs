@@ -9,9 +9,6 @@ internal static unsafe partial class GgmlBaseNative
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_init", StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr BackendDevInit(IntPtr device, string? parameters);
 
-    [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_dev_backend_reg")]
-    public static partial IntPtr BackendDevBackendReg(IntPtr device);
-
     [LibraryImport(LibraryNames.GgmlBase, EntryPoint = "ggml_backend_reg_get_proc_address", StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr BackendRegGetProcAddress(IntPtr reg, string name);
 

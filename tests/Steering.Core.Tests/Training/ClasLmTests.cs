@@ -129,7 +129,7 @@ public class ClasGradientTests
             var norm = vector.Norm(layer);
             var saved = new ClasParameters(new LinearContextualStrength(n, [new ClasLayer(layer, w.Select(x => x / norm).ToArray(), b / norm)], -ClasLmTrainer.NoClip, ClasLmTrainer.NoClip),
                 ClasParameters.Fingerprint(vector));
-            using var ctx = model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, FullPrecisionKvCache = true, ContextSize = 64 });
+            using var ctx = model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, ExactAttention = true, ContextSize = 64 });
             using var lease = ctx.Acquire();
             var batch = new TokenBatch();
             for (var i = 0; i < tokens.Length; i++) batch.Add(tokens[i], i, 0, output: true);

@@ -121,7 +121,8 @@ public sealed class LlamaGraphBuilder(ModelWeights weights, GraphStep step)
     public GgmlTensorRef OutputHead(GgmlTensorRef x)
     {
         var h = _g.Mul(_g.RmsNorm(x, _hp.RmsEpsilon), weights.OutputNorm).Named("result_norm");
-        return Project(weights.Output, weights.OutputBias, h).Named("result_output");
+        var logits = _g.MulMat(weights.Output, h);
+        return (weights.OutputBias.IsNull ? logits : _g.Add(logits, weights.OutputBias)).Named("result_output");
     }
 
     private GgmlTensorRef Project(int il, string tensor, GgmlTensorRef weight, GgmlTensorRef bias, GgmlTensorRef x)
