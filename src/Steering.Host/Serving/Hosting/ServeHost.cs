@@ -45,6 +45,8 @@ internal static class ServeHost
         var check = new ServeOptionsValidator().Validate(null, options);
         if (check.Failed) throw new ArgumentException(string.Join(" ", check.Failures));
         var keys = options.ApiKeyFile is { } keyFile ? ApiKeys.Load(keyFile) : ApiKeys.None;
+        // A model that is not there fails now, as one line, not after the host has started.
+        if (options.Model is { } model && !File.Exists(model)) throw new FileNotFoundException($"Model file not found: {model}");
 
         ConfigureLogging(builder.Logging, builder.Configuration);
         builder.Services.AddOptions<ServeOptions>().Bind(builder.Configuration.GetSection(ServeOptions.Section));
@@ -80,6 +82,10 @@ internal static class ServeHost
         try
         {
             await app.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (loader.ExitCode != 0 && !cancellationToken.IsCancellationRequested)
+        {
+            // The model failed to load before the server finished starting: the loader has said why.
         }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
         {
