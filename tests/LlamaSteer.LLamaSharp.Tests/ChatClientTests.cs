@@ -45,6 +45,18 @@ public class ChatClientTests
     }
 
     [Test]
+    public async Task AStreamedReplyIsSteeredToo()
+    {
+        var vectors = ControlVectors.Load(Models.Weights, Models.Mood + ":3");
+        var byHand = await Reply(e => e.AsChatClient(), e => e.ApplyControlVectors(vectors));
+        using var context = Models.Weights.CreateContext(Models.Parameters);
+        using var chat = new SteeredChatClient(new InteractiveExecutor(context), vectors);
+        var streamed = new System.Text.StringBuilder();
+        await foreach (var update in chat.GetStreamingResponseAsync(Question, Greedy)) streamed.Append(update.Text);
+        Assert.That(streamed.ToString(), Is.EqualTo(byHand));
+    }
+
+    [Test]
     public async Task ACallMayBringItsOwnVectors()
     {
         var vectors = ControlVectors.Load(Models.Weights, Models.Mood + ":3");

@@ -78,6 +78,16 @@ public class PlanTests
     }
 
     [Test]
+    public async Task ADisposedContextRefusesToGenerate()
+    {
+        var context = SteeringContext.Create(Models.Weights, Models.Parameters);
+        Assert.That(await Greedy.ThroughSteeringContext(context, Prompt, 4, SteeringPlan.None), Does.StartWith(Prompt));
+        await context.DisposeAsync();
+        context.Dispose();
+        Assert.ThrowsAsync<ObjectDisposedException>(() => Greedy.ThroughSteeringContext(context, Prompt, 4, SteeringPlan.None));
+    }
+
+    [Test]
     public void AnInvalidPlanIsRefusedWithLlamasteersMessage()
     {
         var expected = LlamaSteerCli.Failure("generate", "-m", Models.Path, "-t", "1", "-c", Models.ContextSize.ToString(), "-p", Prompt,

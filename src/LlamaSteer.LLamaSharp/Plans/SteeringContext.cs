@@ -17,9 +17,10 @@ namespace LlamaSteer.LLamaSharp.Plans;
 /// own that steers every token by a <see cref="SteeringPlan"/> (windows, ablate, clamp, CLAS, layer 0) with LlamaSteer's
 /// semantics (<see cref="PlanSchedule"/>), sampling with any LLamaSharp <see cref="ISamplingPipeline"/>. A plan of
 /// static adds on every token goes through llama.cpp's control vector instead, as <c>llamasteer generate</c> does.
-/// One generation at a time (later calls wait); the context is not shared with LLamaSharp's executors. Dispose to free it.
+/// One generation at a time (later calls wait); the context is not shared with LLamaSharp's executors. Dispose to free it;
+/// disposal waits for a generation under way to finish (cancel it first to stop it sooner).
 /// </summary>
-public sealed unsafe class SteeringContext : IDisposable
+public sealed class SteeringContext : IDisposable, IAsyncDisposable
 {
     private readonly LLamaWeights _model;
     private readonly PlanSchedule _schedule;
@@ -27,8 +28,10 @@ public sealed unsafe class SteeringContext : IDisposable
     private GCHandle _self;
     private Exception? _callbackError;
     private bool _scheduleActive;
+    private bool _disposed;
+    private readonly int _batchSize;
 
-    private SteeringContext(LLamaWeights model, IContextParams parameters)
+    private unsafe SteeringContext(LLamaWeights model, IContextParams parameters)
     {
         GgmlBase.EnsureBound();
         _model = model;
@@ -42,6 +45,8 @@ public sealed unsafe class SteeringContext : IDisposable
         try
         {
             Handle = SafeLLamaContextHandle.Create(model.NativeHandle, native);
+            Size = checked((int)Handle.ContextSize);
+            _batchSize = checked((int)Handle.BatchSize);
         }
         catch
         {
@@ -54,7 +59,7 @@ public sealed unsafe class SteeringContext : IDisposable
     public SafeLLamaContextHandle Handle { get; }
 
     /// <summary>Tokens the context holds.</summary>
-    public int Size => checked((int)Handle.ContextSize);
+    public int Size { get; }
 
     /// <summary>
     /// Creates the context with <paramref name="parameters"/> (context size, batch size, threads, ...). The ubatch size is
@@ -91,6 +96,7 @@ public sealed unsafe class SteeringContext : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             Handle.MemoryClear(true);
             sampler.Reset();
             var usesControlVector = plan.IsStaticAdd && !plan.IsEmpty;
@@ -103,12 +109,11 @@ public sealed unsafe class SteeringContext : IDisposable
             try
             {
                 var run = new DecodeRun(this, plans);
-                var batchSize = (int)Handle.BatchSize;
                 for (var next = 0; next < tokens.Length;)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     run.Clear();
-                    for (; next < tokens.Length && run.Count < batchSize; next++) run.Add(tokens[next], next, next == tokens.Length - 1);
+                    for (; next < tokens.Length && run.Count < _batchSize; next++) run.Add(tokens[next], next, next == tokens.Length - 1);
                     await run.DecodeAsync(cancellationToken).ConfigureAwait(false);
                 }
 
@@ -139,11 +144,34 @@ public sealed unsafe class SteeringContext : IDisposable
         }
     }
 
+    /// <summary>Frees the context once no generation runs.</summary>
     public void Dispose()
     {
-        Handle.Dispose();
-        if (_self.IsAllocated) _self.Free();
-        _gate.Dispose();
+        _gate.Wait();
+        Free();
+    }
+
+    /// <inheritdoc cref="Dispose"/>
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        Free();
+    }
+
+    // Called holding the gate; a later generation gets in and finds the context disposed.
+    private void Free()
+    {
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            Handle.Dispose();
+            if (_self.IsAllocated) _self.Free();
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     /// <summary>One decode's tokens, kept both as LLamaSharp's batch and as the <see cref="TokenBatch"/> the schedule plans rows with.</summary>
