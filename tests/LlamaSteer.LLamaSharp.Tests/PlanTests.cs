@@ -78,6 +78,18 @@ public class PlanTests
     }
 
     [Test]
+    public async Task Layer0IsSteeredThroughTheCallback()
+    {
+        // Files cannot hold layer 0 and llama.cpp's control vector cannot reach it, so llamasteer has no command for this:
+        // the check is that the callback steers l_out-0 at all, and only when asked to.
+        var direction = _mood.Direction(1).ToArray();
+        var layer0 = new SteeringVector(64, new Dictionary<int, float[]> { [0] = direction });
+        var unsteered = await Generate();
+        Assert.That(await Generate(new SteeringTerm(layer0, 40)), Is.Not.EqualTo(unsteered));
+        Assert.That(await Generate(new SteeringTerm(layer0, 0)), Is.EqualTo(unsteered));
+    }
+
+    [Test]
     public async Task ADisposedContextRefusesToGenerate()
     {
         var context = SteeringContext.Create(Models.Weights, Models.Parameters);
