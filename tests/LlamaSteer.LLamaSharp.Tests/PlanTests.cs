@@ -90,6 +90,22 @@ public class PlanTests
     }
 
     [Test]
+    public async Task AFullContextEndsTheTextWhereLlamasteerEndsIt()
+    {
+        // 170 words of "Tim was happy." fill all but the last 29 positions of the context, and the story goes on past them.
+        var prompt = string.Join(' ', Enumerable.Range(0, 170).Select(i => (i % 3) switch { 0 => "Tim", 1 => "was", _ => "happy." }));
+        var cli = LlamaSteerCli.Run("generate", "-m", Models.Path, "-t", "1", "-c", Models.ContextSize.ToString(), "-p", prompt, "--temperature", "0",
+            "-n", "60", "--vector", Models.Mood + ":2", "--window", "generated", "--stats");
+        Assert.That(cli.ExitCode, Is.Zero, cli.Stderr);
+        Assert.That(cli.Stderr, Does.Contain("stop: ContextFull"), "llamasteer ran into the end of the context");
+        var text = new System.Text.StringBuilder(prompt);
+        await foreach (var piece in _context.GenerateAsync(prompt, new SteeringPlan([new SteeringTerm(_mood, 2, Window: TokenWindow.Parse("generated"))]),
+                           new LLama.Sampling.GreedySamplingPipeline(), 60))
+            text.Append(piece);
+        Assert.That(text + "\n", Is.EqualTo(cli.Stdout));
+    }
+
+    [Test]
     public async Task ADisposedContextRefusesToGenerate()
     {
         var context = SteeringContext.Create(Models.Weights, Models.Parameters);

@@ -119,7 +119,7 @@ public sealed class SteeringContext : IDisposable, IAsyncDisposable
 
                 var decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, _model);
                 var position = tokens.Length;
-                for (var generated = 0; generated < maxTokens && position < Size; generated++)
+                for (var generated = 0; generated < maxTokens; generated++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var token = sampler.Sample(Handle, run.Count - 1);
@@ -127,7 +127,9 @@ public sealed class SteeringContext : IDisposable, IAsyncDisposable
                     decoder.Add(token);
                     var piece = decoder.Read();
                     if (piece.Length > 0) yield return piece;
-                    if (generated + 1 == maxTokens || position + 1 >= Size) yield break;
+                    // The last token is not fed back: nothing would read its logits, or the context is full (as llamasteer
+                    // does, the last position is left free).
+                    if (generated + 1 == maxTokens || position >= Size - 1) yield break;
                     run.Clear();
                     run.Add(token, position++, output: true);
                     await run.DecodeAsync(cancellationToken).ConfigureAwait(false);
