@@ -1,5 +1,6 @@
 using System.Text;
 using LlamaSteer.Native.Interop;
+using LlamaSteer.Steering;
 
 namespace LlamaSteer.Inference;
 
@@ -7,7 +8,7 @@ namespace LlamaSteer.Inference;
 /// A tensor of the graph being computed, valid only inside <see cref="IGraphHook"/> calls.
 /// Data moves through ggml_backend_tensor_get/set, so it works wherever the tensor lives (CPU or GPU).
 /// </summary>
-public readonly unsafe ref struct GraphTensor
+public readonly unsafe ref struct GraphTensor : IResidualRows
 {
     private readonly GgmlTensor* _t;
 

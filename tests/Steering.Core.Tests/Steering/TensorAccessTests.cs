@@ -31,8 +31,10 @@ public class TensorAccessTests
     {
         var users = Sources().Select(s => (File: s.File.Replace('\\', '/'), s.Text))
             .Where(s => !s.File.StartsWith("src/Steering.Native/Interop/", StringComparison.Ordinal)) // the declarations
+            .Where(s => !s.File.StartsWith("src/LlamaSteer.LLamaSharp/Interop/", StringComparison.Ordinal)) // the LLamaSharp package's, bound to LLamaSharp's ggml
             .Where(s => Regex.IsMatch(s.Text, @"\bBackendTensor(Get|Set)\(")).Select(s => s.File).ToList();
-        Assert.That(users, Is.EquivalentTo(new[] { "src/Steering.Core/Inference/GraphTensor.cs", TrainingTensor }));
+        // CallbackTensor is GraphTensor's counterpart in the LLamaSharp package (the same callback over LLamaSharp's llama.cpp).
+        Assert.That(users, Is.EquivalentTo(new[] { "src/Steering.Core/Inference/GraphTensor.cs", TrainingTensor, "src/LlamaSteer.LLamaSharp/Plans/CallbackTensor.cs" }));
     }
 
     private const string TrainingTensor = "src/Steering.Native/Graphs/GgmlTensorRef.cs";
