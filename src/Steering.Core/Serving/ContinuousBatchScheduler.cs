@@ -92,6 +92,8 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Options);
         request.Options.Validate();
+        if (request.TokenInterval < TimeSpan.Zero || request.TokenInterval > TimeSpan.FromSeconds(10))
+            throw new ArgumentOutOfRangeException(nameof(request.TokenInterval), request.TokenInterval, "The token interval must be between 0 and 10 seconds.");
         if (request.TopLogprobs is < 0 or > 20) throw new ArgumentOutOfRangeException(nameof(request.TopLogprobs), request.TopLogprobs, "top_logprobs must be between 0 and 20.");
         lock (_lock)
             if (_stopping) throw new SchedulerStoppedException();
@@ -192,7 +194,12 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 }
                 try
                 {
-                    Step(lease, batch);
+                    if (!Step(lease, batch))
+                    {
+                        // Every running sequence is paced and none is due yet: sleep until the first is (or a request arrives).
+                        var wait = _slots.Where(s => s is { Feeding: true }).Select(s => s!.Due - s.Clock.Elapsed).DefaultIfEmpty(TimeSpan.Zero).Min();
+                        if (wait > TimeSpan.Zero) _wake.Wait(wait);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -245,8 +252,8 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 Release(lease, a, () => a.Sequence.Fail(new OperationCanceledException(a.Sequence.CancellationToken)));
     }
 
-    /// <summary>One decode: a token of every sequence that is generating, plus up to a chunk of waiting prompts.</summary>
-    private void Step(ContextLease lease, TokenBatch batch)
+    /// <summary>One decode: a token of every sequence that is generating (and due), plus up to a chunk of waiting prompts. False when there was nothing to decode.</summary>
+    private bool Step(ContextLease lease, TokenBatch batch)
     {
         batch.Clear();
         // Plans replaced since the last decode take effect here, between two decodes.
@@ -257,7 +264,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 else _plans[a.Slot] = new SequenceSteering(a.Sequence.Plan, a.Sequence.Prompt.Length);
             }
         foreach (var a in _slots)
-            if (a is { Feeding: true }) a.LogitsIndex = batch.Add(a.Run.Tokens[^1], a.Run.Position - 1, a.Slot, output: true);
+            if (a is { Feeding: true } && a.Due <= a.Clock.Elapsed) a.LogitsIndex = batch.Add(a.Run.Tokens[^1], a.Run.Position - 1, a.Slot, output: true);
         var budget = Math.Min(Options.PrefillChunk, _context.BatchSize - batch.Count);
         foreach (var a in _slots.Where(s => s is { Prefilling: true }).OrderByDescending(s => s!.Clock.Elapsed))
         {
@@ -270,7 +277,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
             a.Prefilled += take;
             budget -= take;
         }
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) return false;
         _hook.Prepare(batch, _plans);
         TextGenerator.Check(lease.Decode(batch, _hook.HasWork ? _hook : null));
 
@@ -287,6 +294,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
             }
             a.LogitsIndex = -1;
             a.Feeding = feed;
+            a.Due = a.Clock.Elapsed + a.Sequence.Request.TokenInterval;
             if (!feed)
             {
                 a.Run.Stats.DecodeTime = a.Clock.Elapsed - a.Run.Stats.PrefillTime;
@@ -294,6 +302,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 Release(lease, a, () => a.Sequence.Complete(result));
             }
         }
+        return true;
     }
 
     private void FailAll(ContextLease lease, Exception error)

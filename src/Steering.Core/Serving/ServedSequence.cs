@@ -9,7 +9,14 @@ namespace LlamaSteer.Serving;
 /// <param name="Prompt">The full prompt text (a chat already formatted with its template).</param>
 /// <param name="Options">Length, sampling, stop strings and the steering plan (<see cref="GenerationOptions.EffectivePlan"/>).</param>
 /// <param name="TopLogprobs">Null: no log-probabilities; 0: the chosen token's; k: also the k most likely tokens of each step.</param>
-public sealed record ServingRequest(string Prompt, GenerationOptions Options, int? TopLogprobs = null);
+public sealed record ServingRequest(string Prompt, GenerationOptions Options, int? TopLogprobs = null)
+{
+    /// <summary>
+    /// Least time between two tokens of this sequence (zero: as fast as the batch runs). A paced sequence sits out
+    /// decodes until it is due, so a reader can follow a fast model and change its plan while it writes; others are not slowed.
+    /// </summary>
+    public TimeSpan TokenInterval { get; init; }
+}
 
 /// <summary>
 /// A request admitted to a <see cref="ContinuousBatchScheduler"/>: its tokens arrive on <see cref="Tokens"/> as

@@ -147,4 +147,17 @@ public class LivePlanTests
         Assert.That(() => scheduler.ReplacePlan(running, new SteeringPlan([new SteeringTerm(wide, 1f)])), Throws.ArgumentException.With.Message.Contains("n_embd"));
         Assert.That((await running.Completion).Text, Is.EqualTo(Alone("Once upon a time", options with { MaxTokens = 64 })), "a refused change leaves the run as it was");
     }
+
+    [Test]
+    public async Task APacedSequenceWritesTheSameTextAndDoesNotHoldBackAnUnpacedOne()
+    {
+        var options = new GenerationOptions { MaxTokens = 12, Sampling = SamplingOptions.Greedy, Plan = new([Term(1.5f, "1-3")]) };
+        await using var scheduler = Scheduler();
+        var paced = scheduler.Submit(new ServingRequest("Once upon a time", options) { TokenInterval = TimeSpan.FromMilliseconds(200) });
+        var free = await scheduler.GenerateAsync(new ServingRequest("Lily had a little dog", options));
+        Assert.That(paced.IsFinished, Is.False, "the unpaced request finished while the paced one still waits for its turns");
+        Assert.That(free.Text, Is.EqualTo(Alone("Lily had a little dog", options)));
+        Assert.That((await paced.Completion).Text, Is.EqualTo(Alone("Once upon a time", options)));
+        Assert.That(() => scheduler.Submit(new ServingRequest("x", options) { TokenInterval = TimeSpan.FromSeconds(-1) }), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
 }
