@@ -41,6 +41,9 @@ public sealed class ChatGenerateRequest
     /// <summary>0: greedy.</summary>
     [Key("temperature")] public float Temperature { get; set; }
     [Key("seed")] public uint? Seed { get; set; }
+
+    /// <summary>Least milliseconds between two tokens (0: as fast as the model runs), so a reader can steer a fast model while it writes.</summary>
+    [Key("paceMs")] public int PaceMs { get; set; }
 }
 
 /// <summary>

@@ -78,6 +78,7 @@ internal sealed class ChatHub(ServingState state, ChatGenerations generations, I
         var maxTokens = Math.Min(options.Value.MaxTokens, engine.Scheduler.SlotContext - 1);
         if (request.MaxTokens < 1 || request.MaxTokens > maxTokens) throw new HubException($"maxTokens is {request.MaxTokens} but must be between 1 and {maxTokens}.");
         if (!float.IsFinite(request.Temperature) || request.Temperature is < 0 or > 2) throw new HubException($"temperature is {request.Temperature} but must be between 0 and 2.");
+        if (request.PaceMs is < 0 or > 2000) throw new HubException($"paceMs is {request.PaceMs} but must be between 0 and 2000.");
         var prompt = Prompt(engine, request.Messages);
         var steering = Resolve(engine, request.Vectors);
         var seed = request.Seed ?? (request.Temperature > 0 ? (uint)Random.Shared.Next() : null);
@@ -92,8 +93,9 @@ internal sealed class ChatHub(ServingState state, ChatGenerations generations, I
         ServedSequence? plain = null;
         try
         {
-            steered = engine.Scheduler.Submit(new ServingRequest(prompt, generation with { Plan = steering.Plan }), cancel.Token);
-            if (request.Compare) plain = engine.Scheduler.Submit(new ServingRequest(prompt, generation), cancel.Token);
+            var pace = TimeSpan.FromMilliseconds(request.PaceMs);
+            steered = engine.Scheduler.Submit(new ServingRequest(prompt, generation with { Plan = steering.Plan }) { TokenInterval = pace }, cancel.Token);
+            if (request.Compare) plain = engine.Scheduler.Submit(new ServingRequest(prompt, generation) { TokenInterval = pace }, cancel.Token);
         }
         catch (Exception e) when (e is ArgumentException or LlamaSteer.Errors.LlamaSteerException)
         {
