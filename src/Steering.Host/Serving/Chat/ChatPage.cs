@@ -2,6 +2,7 @@ using LlamaSteer.Host.Serving.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 
@@ -22,11 +23,14 @@ internal static class ChatPage
     public static void AddServices(IServiceCollection services)
     {
         services.AddSingleton<ChatGenerations>();
+        services.AddSingleton<ChatHubErrors>();
         services.AddSignalR(o =>
         {
             // A slider change or a conversation is small; anything larger is refused and closes that connection only.
             o.MaximumReceiveMessageSize = 64 * 1024;
             o.MaximumParallelInvocationsPerClient = 2;
+            o.EnableDetailedErrors = true;
+            o.AddFilter<ChatHubErrors>();
         }).AddMessagePackProtocol();
     }
 
