@@ -156,6 +156,9 @@ internal sealed class ChatHub(ServingState state, ChatGenerations generations, I
         {
             var spec = SteeringSpec.Parse(preset.Steering, $"preset {name}");
             engine.Resolver.Resolve(spec, $"preset {name}");
+            var limit = options.Value.MaxStrength;
+            if (spec.Vectors.FirstOrDefault(v => Math.Abs(v.Strength) > limit) is { } loud)
+                throw new HubException($"Preset '{name}' sets vector '{loud.Id}' to {loud.Strength}, outside the slider's range -{limit}..{limit}.");
             return spec.Vectors.Select(v => new ChatVector { Id = v.Id, Strength = v.Strength, Layers = v.Layers, Operator = v.Operator, Clas = v.Clas }).ToList();
         }
         catch (ApiException e)

@@ -138,6 +138,7 @@
     turn.className = 'turn user';
     turn.textContent = text;
     $('log').appendChild(turn);
+    $('prompt').value = '';
     const request = {
       messages, vectors: currentVectors(), compare,
       maxTokens: Number($('maxTokens').value), temperature: Number($('temperature').value),
