@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using LlamaSteer.Host.Serving.Chat;
 using LlamaSteer.Steering;
+using LlamaSteer.Steering.Contextual;
 using Microsoft.AspNetCore.SignalR.Client;
 using PuppeteerSharp;
 
@@ -26,6 +27,11 @@ public class ChatPageTests
     public async Task Start()
     {
         _world = new ServingWorld();
+        // CLAS parameters for the happy vector, so the map shows a strength that varies token by token.
+        var rng = new Random(7);
+        var clas = new LinearContextualStrength(_world.Model.EmbeddingSize, Enumerable.Range(1, 4).Select(l =>
+            new ClasLayer(l, Enumerable.Range(0, _world.Model.EmbeddingSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray(), 0.4f)), min: -1, max: 1.5f);
+        new ClasParameters(clas, ClasParameters.Fingerprint(_world.Happy)).Save(ClasParameters.PathBeside(Path.Combine(_world.VectorDir, "happy.gguf")));
         _server = await ServerProcess.StartAsync(_world.NewDataDir(), "--vectors", _world.VectorDir, "--max-strength", "8");
         _hub = await ChatConnection.OpenAsync(_server.Address);
         _chromium = await HeadlessChromium.StartAsync();
@@ -165,7 +171,6 @@ public class ChatPageTests
         var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "chat-page.png");
         await page.ScreenshotAsync(shot, new ScreenshotOptions { FullPage = true });
         TestContext.AddTestAttachment(shot, "The chat page after a slider move mid-answer, with the unsteered answer beside it");
-        if (Environment.GetEnvironmentVariable("LLAMASTEER_SCREENSHOT_DIR") is { Length: > 0 } keep) File.Copy(shot, Path.Combine(keep, "chat-page.png"), overwrite: true);
         await page.CloseAsync();
     }
 
@@ -232,6 +237,41 @@ public class ChatPageTests
         await page.ClickAsync("#presetLoad");
         await page.WaitForFunctionAsync($"() => document.querySelector(\"{Slider("happy")}\").value === '2.5'");
         Assert.That(errors, Is.Empty, "console errors");
+        await page.CloseAsync();
+    }
+
+    [Test, Order(5)]
+    public async Task UnderClasTheMapShowsAStrengthThatVariesTokenByToken()
+    {
+        var (page, errors) = await OpenAsync();
+        await SetAsync(page, Slider("happy"), "2");
+        await page.ClickAsync(".vector[data-name='happy'] .clas");
+        await SetAsync(page, "#maxTokens", "48");
+        await SetAsync(page, "#pace", "0");
+        await SendAsync(page, "Once upon a time");
+        await WaitFinishedAsync(page);
+
+        var request = Request("Once upon a time", 48, 2f);
+        request.Vectors[0].Clas = true;
+        var expected = (await _hub.GenerateAsync(request)).Tokens();
+        var cells = await CellsAsync(page);
+        Assert.That(cells.Select(c => c.Text), Is.EqualTo(expected.Select(t => t.Text == "" ? "∅" : t.Text.Replace("\n", "⏎"))));
+        Assert.That(cells.Select(c => c.Applied[0]), Is.EqualTo(expected.Select(t => t.Applied[0])), "the map shows the CLAS strength the hub reports");
+        Assert.That(cells.Select(c => c.Applied[0]).Distinct().Count(), Is.GreaterThan(3), "CLAS varies the strength per token");
+        Assert.That(errors, Is.Empty, "console errors");
+
+        // The same question again with the unsteered answer beside it, for the picture.
+        await page.ClickAsync("#compare");
+        await SendAsync(page, "Once upon a time");
+        await WaitFinishedAsync(page, 2);
+        Assert.That(await TextAsync(page), Is.Not.EqualTo(await TextAsync(page, "plain")));
+        await page.HoverAsync($"#steeredMap .tok:nth-child(6)");
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.getElementById('steeredDetail').textContent"),
+            Does.StartWith("#5 ").And.Contain("applied "), "pointing at a token shows its numbers");
+        var shot = Path.Combine(TestContext.CurrentContext.WorkDirectory, "chat-page-clas.png");
+        await page.ScreenshotAsync(shot, new ScreenshotOptions { FullPage = true });
+        TestContext.AddTestAttachment(shot, "The chat page with CLAS: the token map coloured by the strength applied at each token");
+        if (Environment.GetEnvironmentVariable("LLAMASTEER_SCREENSHOT_DIR") is { Length: > 0 } keep) File.Copy(shot, Path.Combine(keep, "chat-page.png"), overwrite: true);
         await page.CloseAsync();
     }
 }

@@ -119,6 +119,7 @@
       state.tokens[side] = [];
       $(side + 'Text').textContent = '';
       $(side + 'Map').textContent = '';
+      $(side + 'Detail').textContent = '';
     }
     $('plainAnswer').hidden = !compare;
     state.termsByRevision = {};
@@ -216,6 +217,7 @@
     cell.title = `#${ev.index} ${JSON.stringify(ev.text)} · plan revision ${ev.revision}\n` + (ev.applied.length
       ? names.map((n, j) => `${n}: applied ${fmt(ev.applied[j])}, projection ${fmt(ev.projection[j])}`).join('\n')
       : 'not steered');
+    cell.addEventListener('mouseenter', () => { $(side + 'Detail').textContent = cell.title; });
     $(side + 'Map').appendChild(cell);
     colour(side);
   }
