@@ -3,6 +3,7 @@ using LlamaSteer.Host.Serving.Chat;
 using LlamaSteer.Steering;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LlamaSteer.Host.Tests.Serving.Page;
 
@@ -144,5 +145,24 @@ public class ChatHubTests
         var carried = await running;
         Assert.That(carried.Text(), Is.EqualTo(_world.Expected("Once upon a time", 40, ServingWorld.Plan(new SteeringTerm(_world.Sad, 2f)))));
         Assert.That(_hub.State, Is.EqualTo(HubConnectionState.Connected), "refusals leave the connection open");
+    }
+
+    [Test]
+    public async Task WithApiKeysTheHubNeedsAnInferenceKey()
+    {
+        await using var guarded = await ServerProcess.StartAsync(_world.NewDataDir(), "--api-key-file", _world.KeyFile);
+        var url = new Uri(guarded.Address, "/hub/chat");
+        await using var anonymous = new HubConnectionBuilder().WithUrl(url).AddMessagePackProtocol().Build();
+        Assert.CatchAsync(async () =>
+        {
+            await anonymous.StartAsync();
+            await anonymous.InvokeAsync<ChatSetup>("Describe");
+        }, "a connection without a key is closed");
+
+        await using var keyed = new HubConnectionBuilder()
+            .WithUrl(url, o => o.AccessTokenProvider = () => Task.FromResult<string?>(ServingWorld.InferenceKey))
+            .AddMessagePackProtocol().Build();
+        await keyed.StartAsync();
+        Assert.That((await keyed.InvokeAsync<ChatSetup>("Describe")).Model, Is.EqualTo("stories260K"));
     }
 }
