@@ -31,6 +31,7 @@ public sealed class PlanHook : IGraphHook
     private float[] _projection = [];
     private int[] _layersSeen = [];
     private int _reportCount;
+    private int _entryCount;
 
     public PlanHook(int layerCount, int embeddingSize)
     {
@@ -55,6 +56,7 @@ public sealed class PlanHook : IGraphHook
             _reportTerms = new int[_reportOffset.Length];
         }
         _reportCount = 0;
+        _entryCount = entries.Count;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -109,7 +111,7 @@ public sealed class PlanHook : IGraphHook
     /// </summary>
     public TokenSteering? Report(int entry)
     {
-        if (entry < 0 || entry >= _reportOffset.Length || _reportOffset[entry] < 0) return null;
+        if (entry < 0 || entry >= _entryCount || _reportOffset[entry] < 0) return null;
         var start = _reportOffset[entry];
         var n = _reportTerms[entry];
         var applied = new float[n];

@@ -148,6 +148,28 @@ public class ChatHubTests
     }
 
     [Test]
+    public async Task CancelEndsTheStreamEarlyAndFreesTheSlot()
+    {
+        var request = ChatConnection.Request("Once upon a time", 100, ChatConnection.Vector("happy", 1f));
+        request.PaceMs = 20;
+        var events = await _hub.GenerateAsync(request, async e =>
+        {
+            if (e.Kind == "token" && e.Index == 2) Assert.That(await _hub.InvokeAsync<bool>("Cancel", e.Id), Is.True);
+        });
+        Assert.That(events.Tokens().Count, Is.InRange(3, 99), "the stream ended after the cancel, without an error");
+        Assert.That(await _hub.InvokeAsync<bool>("Cancel", events[0].Id), Is.False, "a finished generation has nothing to cancel");
+        using var rest = new ServerClient(_server.Address);
+        JsonNode? health = null;
+        for (var i = 0; i < 100; i++)
+        {
+            (_, health) = await rest.GetAsync("/health");
+            if ((int)health!["slots_idle"]! == (int)health["slots"]!) break;
+            await Task.Delay(100);
+        }
+        Assert.That((int)health!["slots_idle"]!, Is.EqualTo((int)health["slots"]!), "the cancelled sequence left its slot");
+    }
+
+    [Test]
     public async Task WithApiKeysTheHubNeedsAnInferenceKey()
     {
         await using var guarded = await ServerProcess.StartAsync(_world.NewDataDir(), "--api-key-file", _world.KeyFile);
