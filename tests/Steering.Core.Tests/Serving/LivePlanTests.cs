@@ -52,7 +52,8 @@ public class LivePlanTests
         await using var scheduler = Scheduler();
         var unchanged = await scheduler.GenerateAsync(new ServingRequest("Once upon a time", options));
 
-        var sequence = scheduler.Submit(new ServingRequest("Once upon a time", options));
+        // Paced, so the change surely arrives while the answer is being written, however busy the machine.
+        var sequence = scheduler.Submit(new ServingRequest("Once upon a time", options) { TokenInterval = TimeSpan.FromMilliseconds(25) });
         var tokens = new List<ServedToken>();
         var askedAt = -1;
         await foreach (var t in sequence.ReadAllAsync())

@@ -64,7 +64,7 @@ public class ChatHubTests
     public async Task MovingASliderMidAnswerChangesTheTextFromThatTokenOn()
     {
         var request = ChatConnection.Request("Once upon a time", 60, ChatConnection.Vector("happy", 1f));
-        request.PaceMs = 15;
+        request.PaceMs = 30;
         var unchanged = await _hub.GenerateAsync(request);
         var changedAt = -1;
         var events = await _hub.GenerateAsync(request, async e =>
