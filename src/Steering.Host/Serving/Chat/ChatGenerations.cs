@@ -58,7 +58,4 @@ internal sealed class ChatGenerations
             _byId.TryRemove(g.Id, out _);
         }
     }
-
-    /// <summary>Generations still running (for tests and metrics).</summary>
-    public int Running => _byId.Values.Count(g => !g.Finished);
 }

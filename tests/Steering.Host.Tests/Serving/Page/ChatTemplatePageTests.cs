@@ -76,4 +76,19 @@ public class ChatTemplatePageTests
         Assert.That(errors, Is.Empty, "console errors");
         await page.CloseAsync();
     }
+
+    [Test]
+    public async Task WithApiKeysThePageAsksForOneAndThenConnects()
+    {
+        await using var guarded = await ServerProcess.StartAsync(_world.NewDataDir(), "--api-key-file", _world.KeyFile, "--vectors", _world.VectorDir);
+        var page = await _chromium.Browser.NewPageAsync();
+        await page.GoToAsync(guarded.Address.ToString());
+        await page.WaitForSelectorAsync("#keyRow:not([hidden])");
+        Assert.That(await page.EvaluateExpressionAsync<string>("document.getElementById('error').textContent"), Does.StartWith("Cannot connect to the chat hub"));
+        await page.TypeAsync("#apiKey", ServingWorld.InferenceKey);
+        await page.Keyboard.PressAsync("Tab");
+        await page.WaitForSelectorAsync("body[data-status='ready']");
+        Assert.That(await page.EvaluateExpressionAsync<int>("document.querySelectorAll('#vectors .vector').length"), Is.EqualTo(2));
+        await page.CloseAsync();
+    }
 }

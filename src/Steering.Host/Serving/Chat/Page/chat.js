@@ -29,14 +29,15 @@
     conn.onclose((e) => { setStatus('disconnected'); if (e) showError(errorText(e)); });
     try {
       await conn.start();
+      state.setup = await conn.invoke('Describe');
     } catch (e) {
+      // Most often a server started with --api-key-file: ask for a key.
       setStatus('disconnected');
       $('keyRow').hidden = false;
       showError('Cannot connect to the chat hub: ' + errorText(e));
       return;
     }
     state.conn = conn;
-    state.setup = await conn.invoke('Describe');
     renderSetup(state.setup);
     setStatus('ready');
   }
