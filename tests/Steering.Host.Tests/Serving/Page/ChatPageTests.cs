@@ -94,19 +94,16 @@ public class ChatPageTests
 
     private SteeringPlan Happy(float strength) => ServingWorld.Plan(new SteeringTerm(_world.Happy, strength, LayerSet.Parse("1-4", _world.Model.LayerCount)));
 
+    /// <summary>What the page sends for these sliders: every registered vector, sad at 0.</summary>
     private static ChatGenerateRequest Request(string prompt, int maxTokens, float happy) =>
-        ChatConnection.Request(prompt, maxTokens, ChatConnection.Vector(_happyId, happy, "1-4"), ChatConnection.Vector(_sadId, 0, "1-4"));
-
-    private static string _happyId = "happy";
-    private static string _sadId = "sad";
+        ChatConnection.Request(prompt, maxTokens, ChatConnection.Vector("happy", happy, "1-4"), ChatConnection.Vector("sad", 0, "1-4"));
 
     [Test, Order(1)]
     public async Task TokensStreamAndTheMapHasOneCellPerTokenWithTheHubsNumbers()
     {
-        var setup = await _hub.InvokeAsync<ChatSetup>("Describe");
-        _happyId = setup.Vectors.Single(v => v.Name == "happy").Id;
-        _sadId = setup.Vectors.Single(v => v.Name == "sad").Id;
         var (page, errors) = await OpenAsync();
+        Assert.That(await page.EvaluateExpressionAsync<string[]>("[signalR.VERSION, signalR.protocols.msgpack.VERSION]"), Is.EqualTo(new[] { "10.0.11", "10.0.11" }),
+            "the page runs the pinned client scripts, served by the host");
         await SetAsync(page, Slider("happy"), "1.5");
         await SetAsync(page, "#maxTokens", "40");
         await SetAsync(page, "#pace", "40");
