@@ -31,10 +31,12 @@
       await conn.start();
       state.setup = await conn.invoke('Describe');
     } catch (e) {
-      // Most often a server started with --api-key-file: ask for a key.
+      const why = errorText(e);
       setStatus('disconnected');
+      if (/loading/i.test(why)) { showError(why); setTimeout(connect, 2000); return; }
+      // Otherwise most often a server started with --api-key-file: ask for a key.
       $('keyRow').hidden = false;
-      showError('Cannot connect to the chat hub: ' + errorText(e));
+      showError('Cannot connect to the chat hub: ' + why);
       return;
     }
     state.conn = conn;
