@@ -32,6 +32,7 @@
       state.setup = await conn.invoke('Describe');
     } catch (e) {
       const why = errorText(e);
+      conn.stop().catch(() => {});
       setStatus('disconnected');
       if (/loading/i.test(why)) { showError(why); setTimeout(connect, 2000); return; }
       // Otherwise most often a server started with --api-key-file: ask for a key.
