@@ -151,23 +151,10 @@ public static class SteeringSweep
         // Each sequence needs room for its prompt and its tokens in the shared KV cache.
         var longestPrefix = prefixes.Max(x => x?.Pieces.Sum(p => p is TextPiece t ? model.Tokenize(t.Text, addSpecial: false).Length : 1) ?? 0);
         var perSequence = prompts.Max(t => t.Length) + longestPrefix + settings.MaxTokens + 1;
-        var together = Math.Clamp(8192 / perSequence, 1, Math.Min(64, requests.Count));
-        using var ctx = model.CreateContext(new ContextOptions
-        {
-            Threads = settings.Threads,
-            MaxSequences = together,
-            ContextSize = Math.Max(8, together * perSequence),
-            BatchSize = Math.Max(512, together),
-            EnableGraphHooks = true,
-        });
-        var generator = new BatchedGenerator(ctx);
+        var outputs = SharedContextGeneration.Generate(model, settings.Threads, requests.Select(r => r.Request).ToList(), perSequence, ct);
         var result = plans.Select(_ => new List<Generated>()).ToArray();
-        foreach (var chunk in requests.Chunk(together))
-        {
-            var outputs = generator.Generate(chunk.Select(r => r.Request).ToList(), ct);
-            for (var j = 0; j < chunk.Length; j++)
-                result[chunk[j].Setting].Add(new Generated(chunk[j].Prompt, chunk[j].Seed, outputs[j].Text, outputs[j].Tokens));
-        }
+        for (var j = 0; j < requests.Count; j++)
+            result[requests[j].Setting].Add(new Generated(requests[j].Prompt, requests[j].Seed, outputs[j].Text, outputs[j].Tokens));
         return result;
     }
 

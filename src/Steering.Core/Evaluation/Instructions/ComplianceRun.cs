@@ -135,22 +135,9 @@ public static class ComplianceRun
 
         // Each sequence needs room for its prompt and its tokens in the shared KV cache.
         var perSequence = requests.Max(r => r.Tokens.Length) + settings.MaxTokens + 1;
-        var together = Math.Clamp(8192 / perSequence, 1, Math.Min(64, requests.Count));
-        using var ctx = model.CreateContext(new ContextOptions
-        {
-            Threads = settings.Threads,
-            MaxSequences = together,
-            ContextSize = Math.Max(8, together * perSequence),
-            BatchSize = Math.Max(512, together),
-            EnableGraphHooks = true,
-        });
-        var generator = new BatchedGenerator(ctx);
+        var outputs = SharedContextGeneration.Generate(model, settings.Threads, requests.Select(r => r.Request).ToList(), perSequence, ct);
         var result = conditions.Select(_ => new List<Generated>()).ToArray();
-        foreach (var chunk in requests.Chunk(together))
-        {
-            var outputs = generator.Generate(chunk.Select(r => r.Request).ToList(), ct);
-            for (var j = 0; j < chunk.Length; j++) result[chunk[j].Condition].Add(new Generated(chunk[j].Tokens, outputs[j]));
-        }
+        for (var j = 0; j < requests.Count; j++) result[requests[j].Condition].Add(new Generated(requests[j].Tokens, outputs[j]));
         return result;
     }
 }
