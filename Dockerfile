@@ -3,7 +3,7 @@
 #   CUDA: docker build -t llamasteer:cuda --build-arg BACKEND=cuda \
 #           --build-arg RUNTIME_IMAGE=nvidia/cuda:13.0.0-runtime-ubuntu24.04 .
 #         docker run --gpus all -p 8080:8080 -v llamasteer-data:/data llamasteer:cuda --gpu-layers -1
-# The build fetches the pinned llama.cpp runtime from the npm registry (npm pack, SHA-512 checked), as a local build does.
+# The build fetches the pinned llama.cpp runtime and the chat page's SignalR client scripts from the npm registry (npm pack, SHA-512 checked), as a local build does.
 # The CUDA runtime image has no .NET: the ASP.NET Core runtime is installed into it from Microsoft's script.
 ARG BACKEND=cpu
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0

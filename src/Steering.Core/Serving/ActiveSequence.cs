@@ -23,6 +23,9 @@ internal sealed class ActiveSequence(int slot, ServedSequence sequence, Sequence
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
+    /// <summary>When (on <see cref="Clock"/>) its next token may be decoded; see <see cref="ServingRequest.TokenInterval"/>.</summary>
+    public TimeSpan Due { get; set; }
+
     public void Dispose()
     {
         wake.Dispose();

@@ -92,6 +92,8 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(request.Options);
         request.Options.Validate();
+        if (request.TokenInterval < TimeSpan.Zero || request.TokenInterval > TimeSpan.FromSeconds(10))
+            throw new ArgumentOutOfRangeException(nameof(request.TokenInterval), request.TokenInterval, "The token interval must be between 0 and 10 seconds.");
         if (request.TopLogprobs is < 0 or > 20) throw new ArgumentOutOfRangeException(nameof(request.TopLogprobs), request.TopLogprobs, "top_logprobs must be between 0 and 20.");
         lock (_lock)
             if (_stopping) throw new SchedulerStoppedException();
@@ -101,7 +103,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         if (tokens.Length >= SlotContext)
             throw new ContextOverflowException($"The prompt has {tokens.Length} tokens but a slot holds {SlotContext}; shorten the prompt.");
         var plan = request.Options.EffectivePlan().Validate(Model.EmbeddingSize, Model.LayerCount, SlotContext);
-        var sequence = new ServedSequence(tokens, request, plan, cancellationToken);
+        var sequence = new ServedSequence(tokens, request, plan, cancellationToken) { Scheduler = this };
         lock (_lock)
         {
             if (_stopping) throw new SchedulerStoppedException();
@@ -110,6 +112,27 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         }
         _wake.Release();
         return sequence;
+    }
+
+    /// <summary>
+    /// Replaces the plan of a queued or running sequence. The decoding thread takes it between two decodes, so every
+    /// token produced before the hand-off was steered by the old plan and every token after it by the new one (the KV
+    /// cache already written keeps the old plan's effect, as a window ending there would); tokens carry the plan's
+    /// revision in <see cref="ServedToken.PlanRevision"/>. Thread-safe; a second call before the hand-off replaces the first.
+    /// </summary>
+    /// <returns>The revision tokens produced under the new plan will carry.</returns>
+    /// <exception cref="ArgumentException">An invalid plan (the same checks as at submit).</exception>
+    /// <exception cref="InvalidOperationException">The sequence has finished, or belongs to another scheduler.</exception>
+    public int ReplacePlan(ServedSequence sequence, SteeringPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(sequence);
+        ArgumentNullException.ThrowIfNull(plan);
+        if (!ReferenceEquals(sequence.Scheduler, this)) throw new InvalidOperationException("The sequence belongs to another scheduler.");
+        plan.Validate(Model.EmbeddingSize, Model.LayerCount, SlotContext);
+        if (sequence.IsFinished) throw new InvalidOperationException("The generation has already finished; its plan can no longer change.");
+        var revision = sequence.OfferPlan(plan);
+        _wake.Release();
+        return revision;
     }
 
     /// <summary>Submits and streams the tokens' text pieces.</summary>
@@ -171,7 +194,12 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 }
                 try
                 {
-                    Step(lease, batch);
+                    if (!Step(lease, batch))
+                    {
+                        // Every running sequence is paced and none is due yet: sleep until the first is (or a request arrives).
+                        var wait = _slots.Where(s => s is { Feeding: true }).Select(s => s!.Due - s.Clock.Elapsed).DefaultIfEmpty(TimeSpan.Zero).Min();
+                        if (wait > TimeSpan.Zero) _wake.Wait(wait);
+                    }
                 }
                 catch (Exception e)
                 {
@@ -224,12 +252,19 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 Release(lease, a, () => a.Sequence.Fail(new OperationCanceledException(a.Sequence.CancellationToken)));
     }
 
-    /// <summary>One decode: a token of every sequence that is generating, plus up to a chunk of waiting prompts.</summary>
-    private void Step(ContextLease lease, TokenBatch batch)
+    /// <summary>One decode: a token of every sequence that is generating (and due), plus up to a chunk of waiting prompts. False when there was nothing to decode.</summary>
+    private bool Step(ContextLease lease, TokenBatch batch)
     {
         batch.Clear();
+        // Plans replaced since the last decode take effect here, between two decodes.
         foreach (var a in _slots)
-            if (a is { Feeding: true }) a.LogitsIndex = batch.Add(a.Run.Tokens[^1], a.Run.Position - 1, a.Slot, output: true);
+            if (a is not null && a.Sequence.TakePlan())
+            {
+                if (a.Sequence.Plan.IsEmpty) _plans.Remove(a.Slot);
+                else _plans[a.Slot] = new SequenceSteering(a.Sequence.Plan, a.Sequence.Prompt.Length);
+            }
+        foreach (var a in _slots)
+            if (a is { Feeding: true } && a.Due <= a.Clock.Elapsed) a.LogitsIndex = batch.Add(a.Run.Tokens[^1], a.Run.Position - 1, a.Slot, output: true);
         var budget = Math.Min(Options.PrefillChunk, _context.BatchSize - batch.Count);
         foreach (var a in _slots.Where(s => s is { Prefilling: true }).OrderByDescending(s => s!.Clock.Elapsed))
         {
@@ -242,7 +277,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
             a.Prefilled += take;
             budget -= take;
         }
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) return false;
         _hook.Prepare(batch, _plans);
         TextGenerator.Check(lease.Decode(batch, _hook.HasWork ? _hook : null));
 
@@ -250,15 +285,16 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
         {
             if (a is null || a.LogitsIndex < 0) continue;
             var logits = lease.Logits(a.LogitsIndex);
-            a.LogitsIndex = -1;
             if (a.Run.Tokens.Count == 0) a.Run.Stats.PrefillTime = a.Clock.Elapsed;
             var (piece, feed) = a.Run.Step(logits);
             if (piece is { } p)
             {
                 var logprob = a.Sequence.Request.TopLogprobs is { } top && p.Token >= 0 ? Logprobs.For(logits, p.Token, top) : null;
-                a.Sequence.Emit(new ServedToken(p, logprob));
+                a.Sequence.Emit(new ServedToken(p, logprob, _hook.HasWork ? _hook.Report(a.LogitsIndex) : null, a.Sequence.PlanRevision));
             }
+            a.LogitsIndex = -1;
             a.Feeding = feed;
+            a.Due = a.Clock.Elapsed + a.Sequence.Request.TokenInterval;
             if (!feed)
             {
                 a.Run.Stats.DecodeTime = a.Clock.Elapsed - a.Run.Stats.PrefillTime;
@@ -266,6 +302,7 @@ public sealed class ContinuousBatchScheduler : IAsyncDisposable
                 Release(lease, a, () => a.Sequence.Complete(result));
             }
         }
+        return true;
     }
 
     private void FailAll(ContextLease lease, Exception error)

@@ -21,6 +21,9 @@ public sealed class PlanHook : IGraphHook
     /// <summary>Plans the next decode of <paramref name="batch"/>; sequences missing from <paramref name="plans"/> are not steered.</summary>
     public void Prepare(TokenBatch batch, IReadOnlyDictionary<int, SequenceSteering> plans) => _schedule.Prepare(batch, plans);
 
+    /// <inheritdoc cref="PlanSchedule.Report"/>
+    public TokenSteering? Report(int entry) => _schedule.Report(entry);
+
     public bool Wants(in GraphTensor tensor) => _schedule.Wants(tensor.ResidualLayer);
 
     public bool OnComputed(in GraphTensor tensor)

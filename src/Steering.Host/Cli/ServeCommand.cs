@@ -29,6 +29,7 @@ internal static class ServeCommand
         ("--native-dir", "NativeDir", "Folder with your own llama.cpp build"),
         ("--grace", "GraceSeconds", "Seconds running requests get to finish after SIGINT/SIGTERM (default 10)"),
         ("--log-format", "LogFormat", "simple or json (structured, one object per line)"),
+        ("--max-strength", "MaxStrength", "The chat page's sliders run from -N to N; the hub refuses beyond (default 8)"),
     ];
 
     public static Command Create()

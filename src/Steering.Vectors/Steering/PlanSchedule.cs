@@ -26,6 +26,14 @@ public sealed class PlanSchedule
     private readonly LayerWork?[] _byLayer;
     private readonly List<int> _activeLayers = [];
     private float[] _rows = [];
+    // Per-token steering report: for each output entry of the batch, one (applied, projection, layers) slot per term.
+    private int[] _reportOffset = [];
+    private int[] _reportTerms = [];
+    private float[] _applied = [];
+    private float[] _projection = [];
+    private int[] _layersSeen = [];
+    private int _reportCount;
+    private int _entryCount;
 
     public PlanSchedule(int layerCount, int embeddingSize)
     {
@@ -44,14 +52,24 @@ public sealed class PlanSchedule
         _activeLayers.Clear();
         var outputRow = 0;
         var entries = batch.Entries;
+        if (_reportOffset.Length < entries.Count)
+        {
+            _reportOffset = new int[Math.Max(entries.Count, 2 * _reportOffset.Length)];
+            _reportTerms = new int[_reportOffset.Length];
+        }
+        _reportCount = 0;
+        _entryCount = entries.Count;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
+            _reportOffset[i] = -1;
             var lastLayerRow = e.Output ? outputRow++ : -1;
             if (!plans.TryGetValue(e.Sequence, out var s) || s.Plan.IsEmpty) continue;
             var terms = Compile(s.Plan).Terms;
-            foreach (var t in terms)
+            var report = e.Output ? ReserveReport(i, terms.Length) : -1;
+            for (var j = 0; j < terms.Length; j++)
             {
+                var t = terms[j];
                 if (!t.Applies(e.Position, s.PromptLength)) continue;
                 foreach (var layer in t.Layers)
                 {
@@ -60,10 +78,53 @@ public sealed class PlanSchedule
                     if (row < 0) continue;
                     var work = _byLayer[layer] ??= new LayerWork();
                     if (work.IsEmpty) _activeLayers.Add(layer);
-                    work.Add(row, t);
+                    work.Add(row, t, report < 0 ? -1 : report + j);
                 }
             }
         }
+    }
+
+    private int ReserveReport(int entry, int terms)
+    {
+        var start = _reportCount;
+        _reportCount += terms;
+        if (_applied.Length < _reportCount)
+        {
+            var size = Math.Max(_reportCount, 2 * _applied.Length);
+            Array.Resize(ref _applied, size);
+            Array.Resize(ref _projection, size);
+            Array.Resize(ref _layersSeen, size);
+        }
+        Array.Clear(_applied, start, terms);
+        Array.Clear(_projection, start, terms);
+        Array.Clear(_layersSeen, start, terms);
+        _reportOffset[entry] = start;
+        _reportTerms[entry] = terms;
+        return start;
+    }
+
+    /// <summary>
+    /// What the last decode did to the output row of batch entry <paramref name="entry"/>, one value per term of its
+    /// sequence's plan (in the plan's order), or null when the entry had no plan or produced no output. A term's
+    /// applied strength is its coefficient along the direction at that row — s for a plain add, s·c(h) under a
+    /// contextual strength, −h·û for ablate, t − h·û for clamp — and its projection is h·û before the term acted,
+    /// both averaged over the term's steered layers; a term whose window left the row out reads 0 and NaN.
+    /// Valid until the next <see cref="Prepare"/>.
+    /// </summary>
+    public TokenSteering? Report(int entry)
+    {
+        if (entry < 0 || entry >= _entryCount || _reportOffset[entry] < 0) return null;
+        var start = _reportOffset[entry];
+        var n = _reportTerms[entry];
+        var applied = new float[n];
+        var projection = new float[n];
+        for (var j = 0; j < n; j++)
+        {
+            var seen = _layersSeen[start + j];
+            applied[j] = seen == 0 ? 0 : _applied[start + j] / seen;
+            projection[j] = seen == 0 ? float.NaN : _projection[start + j] / seen;
+        }
+        return new TokenSteering(applied, projection);
     }
 
     /// <summary>Whether the prepared decode steers residual layer <paramref name="layer"/> (-1: not a residual-stream tensor).</summary>
@@ -95,34 +156,49 @@ public sealed class PlanSchedule
             {
                 var (row, termStart, termCount) = work.Rows[k];
                 var h = data.Slice((row - first) * _embd, _embd);
-                for (var j = termStart; j < termStart + termCount; j++) Apply(work.Terms[j], il, h);
+                for (var j = termStart; j < termStart + termCount; j++)
+                {
+                    var (applied, projection) = Apply(work.Terms[j], il, h, work.Reports[j] >= 0);
+                    if (work.Reports[j] is var r and >= 0)
+                    {
+                        _applied[r] += applied;
+                        _projection[r] += projection;
+                        _layersSeen[r]++;
+                    }
+                }
             }
             tensor.WriteRows(first, count, data);
             start = end;
         }
     }
 
-    private static void Apply(CompiledTerm t, int layer, Span<float> h)
+    /// <summary>Applies one term to one row; returns its coefficient and, when <paramref name="report"/>, h·û before it acted (else NaN).</summary>
+    private static (float Applied, float Projection) Apply(CompiledTerm t, int layer, Span<float> h, bool report)
     {
         var term = t.Term;
         switch (term.Operator)
         {
             case SteeringOperator.Add:
+                var projection = report && t.HasDirection(layer) ? TensorPrimitives.Dot(h, t.Unit(layer)) : float.NaN;
                 var coefficient = term.Contextual is { } c ? term.Strength * c.Coefficient(layer, h) : term.Strength;
                 if (coefficient != 0) TensorPrimitives.MultiplyAdd(t.Direction(layer), coefficient, h, h);
-                break;
+                return (coefficient, projection);
             case SteeringOperator.Ablate:
             {
                 var u = t.Unit(layer);
-                TensorPrimitives.MultiplyAdd(u, -TensorPrimitives.Dot(h, u), h, h);
-                break;
+                var p = TensorPrimitives.Dot(h, u);
+                TensorPrimitives.MultiplyAdd(u, -p, h, h);
+                return (-p, p);
             }
             case SteeringOperator.Clamp:
             {
                 var u = t.Unit(layer);
-                TensorPrimitives.MultiplyAdd(u, term.Strength - TensorPrimitives.Dot(h, u), h, h);
-                break;
+                var p = TensorPrimitives.Dot(h, u);
+                TensorPrimitives.MultiplyAdd(u, term.Strength - p, h, h);
+                return (term.Strength - p, p);
             }
+            default:
+                return (0, float.NaN);
         }
     }
 
@@ -175,6 +251,9 @@ public sealed class PlanSchedule
 
         public ReadOnlySpan<float> Direction(int layer) => Term.Vector.Direction(layer);
 
+        /// <summary>False for a zero direction (an add of it does nothing and has no unit vector).</summary>
+        public bool HasDirection(int layer) => Term.Vector.Norm(layer) > 0;
+
         public float[] Unit(int layer)
         {
             if (_units[layer] is { } u) return u;
@@ -206,15 +285,23 @@ public sealed class PlanSchedule
     {
         public (int Row, int TermStart, int TermCount)[] Rows = new (int, int, int)[8];
         public CompiledTerm[] Terms = new CompiledTerm[8];
+
+        /// <summary>Per term entry: where its report accumulates, or -1 when the row produces no output.</summary>
+        public int[] Reports = new int[8];
         public int RowCount;
         private int _termCount;
 
         public bool IsEmpty => RowCount == 0;
 
         /// <summary>Adds a term to a row; terms for one row arrive together, so a repeated row extends the last entry.</summary>
-        public void Add(int row, CompiledTerm term)
+        public void Add(int row, CompiledTerm term, int report)
         {
-            if (_termCount == Terms.Length) Array.Resize(ref Terms, Terms.Length * 2);
+            if (_termCount == Terms.Length)
+            {
+                Array.Resize(ref Terms, Terms.Length * 2);
+                Array.Resize(ref Reports, Reports.Length * 2);
+            }
+            Reports[_termCount] = report;
             Terms[_termCount++] = term;
             if (RowCount > 0 && Rows[RowCount - 1].Row == row)
             {

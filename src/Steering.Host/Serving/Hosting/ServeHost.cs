@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using LlamaSteer.Host.Serving.Api;
+using LlamaSteer.Host.Serving.Chat;
 using LlamaSteer.Host.Serving.Observability;
 using LlamaSteer.Host.Serving.Security;
 using Microsoft.AspNetCore.Builder;
@@ -56,6 +57,7 @@ internal static class ServeHost
         builder.Services.AddSingleton<ServingMetrics>();
         builder.Services.AddSingleton<EngineLoader>();
         builder.Services.AddHostedService(s => s.GetRequiredService<EngineLoader>());
+        ChatPage.AddServices(builder.Services);
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(options.GraceSeconds + 5));
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -74,6 +76,7 @@ internal static class ServeHost
         GenerationEndpoints.Map(app);
         VectorsEndpoints.Map(app);
         PresetsEndpoints.Map(app);
+        ChatPage.Map(app);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ServingMetrics>().Registry);
         app.MapFallback((HttpContext http) => throw ApiException.NotFound($"No route {http.Request.Method} {http.Request.Path}.", code: "unknown_route"));
 

@@ -61,6 +61,9 @@ public sealed class ServeOptions
     public double GraceSeconds { get; set; } = 10;
 
     public bool Verbose { get; set; }
+
+    /// <summary>The chat page's sliders run from -MaxStrength to +MaxStrength; the hub refuses anything beyond.</summary>
+    public float MaxStrength { get; set; } = 8;
 }
 
 /// <summary>Checks <see cref="ServeOptions"/> once, at start, with messages that name the option.</summary>
@@ -79,6 +82,7 @@ internal sealed class ServeOptionsValidator : IValidateOptions<ServeOptions>
         if (o.Threads is < 1) errors.Add($"--threads {o.Threads} must be at least 1.");
         if (o.GraceSeconds is < 0 or > 3600 || double.IsNaN(o.GraceSeconds)) errors.Add($"--grace {o.GraceSeconds} must be between 0 and 3600 seconds.");
         if (string.IsNullOrWhiteSpace(o.Host)) errors.Add("--host is empty.");
+        if (!float.IsFinite(o.MaxStrength) || o.MaxStrength is <= 0 or > 1e4f) errors.Add($"--max-strength {o.MaxStrength} must be above 0 and at most 10000.");
         if (o.ModelId is { } id && (id.Length == 0 || id.Contains(':'))) errors.Add($"--model-id '{id}' must be non-empty and without ':'.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

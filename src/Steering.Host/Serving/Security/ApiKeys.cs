@@ -47,10 +47,14 @@ internal sealed class ApiKeys
     }
 
     /// <exception cref="ApiException">401 without a key or with a wrong one; 403 when the key lacks the scope.</exception>
-    public void Authorize(HttpRequest request, ApiScope needed)
+    public void Authorize(HttpRequest request, ApiScope needed) => Authorize(Presented(request), needed);
+
+    /// <summary>Checks a key presented some other way (the chat hub's <c>access_token</c>, which browsers send on WebSocket connects).</summary>
+    /// <exception cref="ApiException">401 without a key or with a wrong one; 403 when the key lacks the scope.</exception>
+    public void Authorize(string? presented, ApiScope needed)
     {
         if (!Enabled) return;
-        var presented = Presented(request) ?? throw new ApiException(401, "No API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'.", code: "missing_api_key");
+        presented = presented ?? throw new ApiException(401, "No API key: send 'Authorization: Bearer KEY' or 'x-api-key: KEY'.", code: "missing_api_key");
         var hash = Hash(presented);
         ApiScope? found = null;
         foreach (var (key, scope) in _keys)
