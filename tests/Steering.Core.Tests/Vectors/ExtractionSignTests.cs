@@ -8,10 +8,9 @@ namespace LlamaSteer.Core.Tests.Vectors;
 
 /// <summary>
 /// Sign fixing: every method's direction points from the negatives to the positives, so swapping the two sides negates the
-/// vector. A principal direction's sign is the eigen-solver's choice, and the solver sees the same Gram matrix for a set of
-/// rows and for its negation; so of a data set and the same set with its sides swapped, the raw principal direction of
-/// one of them points the wrong way, whatever the solver picks. Testing both sides therefore always meets a raw direction
-/// that must be flipped.
+/// vector. A principal direction's sign is the eigen-solver's choice, so the hand-made sets are made so that the raw
+/// principal direction of several of them points the wrong way (checked, with the raw direction computed before any sign
+/// fixing, by a test of its own), and extraction must turn each of those round.
 /// </summary>
 [TestFixture]
 public class ExtractionSignTests
@@ -49,15 +48,21 @@ public class ExtractionSignTests
         const int embd = 8, pairs = 6, layer = 1;
         var rng = new Random(seed);
         var along = Enumerable.Range(0, embd).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
+        var across = Enumerable.Range(0, embd).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray();
         var pos = new float[pairs * embd];
         var neg = new float[pairs * embd];
         for (var i = 0; i < pairs; i++)
+        {
+            // Mostly positive amounts along the concept, and a larger part across it that varies in sign from pair to pair.
+            var amount = (float)(rng.NextDouble() * 4 - 1);
+            var spread = (float)(rng.NextDouble() * 6 - 3);
             for (var k = 0; k < embd; k++)
             {
                 var shared = (float)(rng.NextDouble() * 2 - 1);
                 neg[i * embd + k] = shared + 0.05f * (float)(rng.NextDouble() - 0.5);
-                pos[i * embd + k] = shared + (1.5f + 0.2f * i) * along[k];
+                pos[i * embd + k] = shared + amount * along[k] + spread * across[k];
             }
+        }
         var layers = LayerSet.Of([layer]);
         var rows = Enumerable.Range(0, pairs).ToArray();
         return (new CapturedActivations(layers, embd, rows, new() { [layer] = pos }, CapturePositions.LastToken),
@@ -104,11 +109,34 @@ public class ExtractionSignTests
     [TestCaseSource(nameof(Methods))]
     public void Hand_made_pairs_are_oriented_whichever_way_the_raw_direction_points(ExtractionMethod method)
     {
-        foreach (var seed in new[] { 1, 2, 3 })
+        foreach (var seed in Seeds)
         {
             var (positive, negative) = HandMade(seed);
             AssertOrientedBothWays(positive, negative, method, VectorScaling.Unit);
             AssertOrientedBothWays(positive, negative, method, VectorScaling.Raw);
         }
+    }
+
+    private static readonly int[] Seeds = Enumerable.Range(1, 12).ToArray();
+
+    /// <summary>The raw principal directions of the hand-made sets, before any sign fixing: some must point the wrong way, or the test above proves nothing for PCA.</summary>
+    [TestCase(ExtractionMethod.PcaDiff)]
+    [TestCase(ExtractionMethod.PcaCenter)]
+    public void Some_hand_made_pairs_have_a_raw_principal_direction_that_points_the_wrong_way(ExtractionMethod method)
+    {
+        var signs = new List<int>();
+        foreach (var seed in Seeds)
+        {
+            var (positive, negative) = HandMade(seed);
+            var pos = VectorExtractor.Rows(positive, 1);
+            var neg = VectorExtractor.Rows(negative, 1);
+            var rows = method == ExtractionMethod.PcaDiff
+                ? pos.Zip(neg, (p, q) => p.Zip(q, (x, y) => x - y).ToArray()).ToList()
+                : pos.Zip(neg, (p, q) => new[] { p.Zip(q, (x, y) => (x - y) / 2).ToArray(), q.Zip(p, (x, y) => (x - y) / 2).ToArray() }).SelectMany(r => r).ToList();
+            var raw = PrincipalDirection.Of(rows);
+            signs.Add(Math.Sign(TensorPrimitives.Dot(raw, MeanDifference(positive, negative, 1))));
+        }
+        Assert.That(signs, Has.Some.EqualTo(-1), "no hand-made set needs its sign fixed");
+        Assert.That(signs, Has.Some.EqualTo(1), "every hand-made set needs its sign fixed: a method that always flips would pass");
     }
 }
