@@ -14,8 +14,7 @@ public sealed class SignalTests
     [TestCase("TERM")]
     public void Synth_cancelled_mid_write_leaves_no_file(string signal)
     {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "gguf-tools");
-        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
+        var apphost = Executables.BesideTheTests("gguf-tools");
         var folder = TestPaths.NewTempDirectory();
         try
         {

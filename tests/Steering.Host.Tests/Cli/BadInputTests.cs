@@ -7,14 +7,14 @@ namespace LlamaSteer.Host.Tests.Cli;
 [TestFixture]
 public class BadInputTests
 {
-    private static void AssertCleanFailure(CliRunner.Result r, int exitCode, string mentions)
+    private static void AssertCleanFailure(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), $"stdout: {r.Stdout}\nstderr: {r.Stderr}");
         Assert.That(r.Stderr, Does.Contain(mentions));
         Assert.That(r.Stderr, Does.Not.Contain("   at "), "stack trace printed");
     }
 
-    private static CliRunner.Result Generate(params string[] extra) =>
+    private static ProcessResult Generate(params string[] extra) =>
         CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", .. extra]);
 
     [Test]

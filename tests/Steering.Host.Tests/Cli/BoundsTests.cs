@@ -6,9 +6,9 @@ namespace LlamaSteer.Host.Tests.Cli;
 [TestFixture]
 public class BoundsTests
 {
-    private static CliRunner.Result Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
+    private static ProcessResult Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
 
-    private static void AssertOneLine(CliRunner.Result r, int exitCode, string mentions)
+    private static void AssertOneLine(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), r.Stderr);
         Assert.That(r.Stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), r.Stderr);

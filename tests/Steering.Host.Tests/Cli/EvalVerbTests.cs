@@ -24,7 +24,7 @@ public class EvalVerbTests
 
     private static string Dataset(string name) => Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", name + ".jsonl");
 
-    private static CliRunner.Result Eval(params string[] args) => CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", .. args]);
+    private static ProcessResult Eval(params string[] args) => CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", .. args]);
 
     [Test]
     public void ASmallSweepWritesJsonHtmlAndARecommendation()

@@ -26,9 +26,9 @@ public class MisleadingMessageTests
     private static SteeringVector UnitVector(int embd, params int[] layers) =>
         new(embd, layers.ToDictionary(l => l, l => Enumerable.Range(0, embd).Select(i => i == l % embd ? 1f : 0f).ToArray()), "llama");
 
-    private static CliRunner.Result Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
+    private static ProcessResult Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
 
-    private static void AssertOneLine(CliRunner.Result r, int exitCode, string expected)
+    private static void AssertOneLine(ProcessResult r, int exitCode, string expected)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), r.Stderr);
         Assert.That(r.Stderr.TrimEnd(), Is.EqualTo($"llamasteer: {expected}"));

@@ -81,7 +81,7 @@ public class SteeringVerbTests
         // A shipped dataset by name, as the README's commands give it.
         var train = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", "tinystories-happy-sad", "-o", vec]);
         Assert.That(train.ExitCode, Is.Zero, train.Stderr);
-        CliRunner.Result Gen(params string[] extra) =>
+        ProcessResult Gen(params string[] extra) =>
             CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", .. extra]);
         var all = Gen("--vector", vec + ":3");
         var promptOnly = Gen("--vector", vec + ":3", "--window", "prompt");
@@ -112,7 +112,7 @@ public class SteeringVerbTests
         // A shipped dataset by name, as the README's commands give it.
         var train = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", "tinystories-happy-sad", "-o", vec]);
         Assert.That(train.ExitCode, Is.Zero, train.Stderr);
-        CliRunner.Result Gen(params string[] extra) =>
+        ProcessResult Gen(params string[] extra) =>
             CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tim felt", "--temp", "0", "-n", "16", "--vector", vec + ":2", .. extra]);
 
         var missing = Gen("--clas");

@@ -8,7 +8,7 @@ namespace LlamaSteer.Host.Tests.Gpu;
 [TestFixture]
 public class GpuOptionTests
 {
-    private static CliRunner.Result Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"]);
+    private static ProcessResult Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"]);
 
     private static string[] Greedy(params string[] extra) => ["generate", "-p", "Once upon a time", "-n", "12", "--temperature", "0", .. extra];
 
