@@ -24,8 +24,8 @@ public class SweepTests
     [OneTimeSetUp]
     public void Run()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        _mood = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        _model = SharedModel.Model;
+        _mood = SharedModel.Vector("tinystories-happy-sad");
         var p = TrainedVectors.Probes["tinystories-happy-sad"];
         _probe = ProbeTokens.Resolve(_model, p.Positive, p.Negative);
         _settings = new SweepSettings
@@ -46,7 +46,6 @@ public class SweepTests
         _report = SteeringSweep.Run(_model, _settings);
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     [Test]
     public void EveryCellIsThere()
@@ -107,9 +106,12 @@ public class SweepTests
             });
             Assert.That(g.Text, Is.EqualTo(single.Text), $"prompt {g.Prompt}, seed {g.Seed}");
         }
-        // Seeds are per (prompt, sample) and shared by the cells.
-        Assert.That(cell.Metrics.Generations.Select(g => g.Seed), Is.EqualTo(_report.Baseline.Generations.Select(g => g.Seed)));
-        Assert.That(cell.Metrics.Generations.Select(g => g.Seed).Distinct().Count(), Is.EqualTo(6));
+        // Seeds are per (prompt, sample) and shared by the cells: sample k of prompt p uses seed + p * samples + k, as the README says.
+        var documented = from p in Enumerable.Range(0, _settings.Prompts.Count)
+                         from k in Enumerable.Range(0, _settings.Samples)
+                         select (p, 11u + (uint)(p * 2 + k));
+        foreach (var c in _report.Cells.Select(c => c.Metrics).Append(_report.Baseline))
+            Assert.That(c.Generations.Select(g => (g.Prompt, g.Seed)), Is.EquivalentTo(documented));
     }
 
     [Test]

@@ -20,13 +20,10 @@ public class PlanTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        var rng = new Random(3);
-        _vector = new SteeringVector(_model.EmbeddingSize, Enumerable.Range(0, _model.LayerCount)
-            .ToDictionary(l => l, _ => Enumerable.Range(0, _model.EmbeddingSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()), "llama");
+        _model = SharedModel.Model;
+        _vector = SharedModel.RandomVector(seed: 3);
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private InferenceContext Context(int sequences = 2) =>
         _model.CreateContext(new ContextOptions { Threads = 1, MaxSequences = sequences, EnableGraphHooks = true, ContextSize = 256 });

@@ -175,7 +175,7 @@ public class SyntheticModelWriterTests
                 Assert.That(file.Metadata[key], Is.EqualTo(value), key);
         });
         using var model = LlamaModel.Load(file.FilePath);
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         Assert.That(model.Tokenize("Once upon a time, Lily was happy."), Is.EqualTo(original.Tokenize("Once upon a time, Lily was happy.")));
     }
 

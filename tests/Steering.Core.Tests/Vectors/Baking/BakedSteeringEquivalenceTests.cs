@@ -97,7 +97,7 @@ public class BakedSteeringEquivalenceTests
     [Test]
     public void Layer_0_which_no_control_vector_file_holds_bakes_as_an_add_to_l_out_0()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         var vector = RandomVector(4, original.EmbeddingSize, [0]);
         var baked = PathOf("layer0.gguf");
         var result = VectorBaker.Bake(TestPaths.Model, [new VectorTerm(vector, 0.7f, null, "layer0")], baked);
@@ -115,7 +115,7 @@ public class BakedSteeringEquivalenceTests
     [Test]
     public void Baking_into_a_model_that_has_the_bias_adds_to_it()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         var first = new VectorTerm(RandomVector(5, original.EmbeddingSize, [2, 3]), 0.6f, null, "first.gguf");
         var second = new VectorTerm(RandomVector(6, original.EmbeddingSize, [3, 4]), -0.9f, null, "second.gguf");
         var once = PathOf("once.gguf");
@@ -131,7 +131,7 @@ public class BakedSteeringEquivalenceTests
     [Test]
     public void Greedy_and_seeded_sampled_generations_are_identical()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         VectorTerm[] terms = [new(RandomVector(7, original.EmbeddingSize, [2, 3, 4]), 0.5f, null, "v.gguf")];
         var baked = PathOf("generate.gguf");
         VectorBaker.Bake(TestPaths.Model, terms, baked);
