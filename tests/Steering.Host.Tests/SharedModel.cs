@@ -1,6 +1,10 @@
 using System.Collections.Concurrent;
+using LlamaSteer.Generation;
 using LlamaSteer.Host.Tests.Cli;
+using LlamaSteer.Inference;
 using LlamaSteer.Models;
+using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
 using LlamaSteer.Testing;
 
 namespace LlamaSteer.Host.Tests;
@@ -27,7 +31,8 @@ internal static class SharedModel
     public static string VectorFile(string dataset) => Trained.GetOrAdd(dataset, name => new Lazy<string>(() =>
     {
         var path = Path.Combine(Folder.Value, name + ".gguf");
-        var r = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset(name), "--layers", "1-4", "-o", path]);
+        // By name, as the README's commands give it.
+        var r = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", name, "--layers", "1-4", "-o", path]);
         Assert.That(r.ExitCode, Is.Zero, $"training the shared {name} vector failed: {r.Stderr}");
         return path;
     })).Value;
@@ -38,6 +43,17 @@ internal static class SharedModel
         var path = Path.Combine(folder, fileName);
         File.Copy(VectorFile(dataset), path);
         return path;
+    }
+
+    /// <summary>
+    /// The greedy continuation the engine produces in this process for <paramref name="text"/> under <paramref name="plan"/>: what
+    /// <c>llamasteer generate --temperature 0</c> must print after the prompt.
+    /// </summary>
+    public static string Greedy(string text, int maxTokens, SteeringPlan? plan = null, bool parseSpecialTokens = false)
+    {
+        using var ctx = Model.CreateContext(new ContextOptions { Threads = 1, ContextSize = 256, EnableGraphHooks = true });
+        var options = new GenerationOptions { MaxTokens = maxTokens, Sampling = SamplingOptions.Greedy, Plan = plan, ParseSpecialTokens = parseSpecialTokens };
+        return new TextGenerator(ctx).Generate(text, options).Text;
     }
 
     internal static void Release()
