@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using LlamaSteer.Steering;
 using LlamaSteer.Testing;
@@ -31,6 +33,85 @@ public class SteeringVerbTests
         var again = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "-o", outPath]);
         Assert.That(again.ExitCode, Is.EqualTo(2));
         Assert.That(again.Stderr, Does.Contain("--force"));
+    }
+
+    private static ProcessResult Train(params string[] args) => CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", .. args]);
+
+    /// <summary>
+    /// --instruction with --prompts trains on the pairs a JSONL file of {"instruction", "prompt"} lines holds: the same vector,
+    /// and the same dataset hash as that file's bytes.
+    /// </summary>
+    [Test]
+    public void TrainFromAnInstructionEqualsTheSameInstructionDatasetFile()
+    {
+        const string instruction = "There was a little dog.";
+        string[] prompts = ["Once upon a time, there was a girl.", "Tim went to the park.", "The sun was hot and the sky was blue.", "Mom made a cake."];
+        var promptFile = Path.Combine(_dir, "prompts.txt");
+        File.WriteAllLines(promptFile, ["# base prompts", .. prompts]);
+        var jsonl = Path.Combine(_dir, "dog.jsonl");
+        File.WriteAllText(jsonl, string.Concat(prompts.Select(p => JsonSerializer.Serialize(new { instruction, prompt = p }) + "\n")));
+
+        var fromInstruction = Train("--instruction", instruction, "--prompts", promptFile, "--layers", "3-4", "-o", Path.Combine(_dir, "a.gguf"));
+        var fromFile = Train("--dataset", jsonl, "--layers", "3-4", "-o", Path.Combine(_dir, "b.gguf"));
+        Assert.That(fromInstruction.ExitCode, Is.Zero, fromInstruction.Stderr);
+        Assert.That(fromFile.ExitCode, Is.Zero, fromFile.Stderr);
+        var a = ControlVectorFile.Read(Path.Combine(_dir, "a.gguf"));
+        var b = ControlVectorFile.Read(Path.Combine(_dir, "b.gguf"));
+        Assert.That(a.Layers, Is.EqualTo(new[] { 3, 4 }));
+        foreach (var l in a.Layers)
+        {
+            Assert.That(a.Direction(l).ToArray(), Is.EqualTo(b.Direction(l).ToArray()), $"layer {l}");
+            Assert.That(a.Norm(l), Is.GreaterThan(0));
+        }
+        Assert.That(a.Provenance.DatasetSha256, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(jsonl)))));
+        Assert.That(b.Provenance.DatasetSha256, Is.EqualTo(a.Provenance.DatasetSha256));
+        Assert.That(fromInstruction.Stderr, Does.Contain($"{prompts.Length} pairs"));
+    }
+
+    /// <summary>
+    /// --cache: the first run captures and writes the cache, a later run with another method reads it and gives the vector that
+    /// method gives without a cache. --scaling: unit directions have length 1, separation ones are the same directions times
+    /// the class distance the file records, and raw mean differences are the separation-scaled mean vector.
+    /// </summary>
+    [Test]
+    public void CacheAndScalingFromTheCommandLine()
+    {
+        var cache = Path.Combine(_dir, "acts.gguf");
+        string Out(string name) => Path.Combine(_dir, name + ".gguf");
+        ProcessResult Run(string method, string scaling, string output, bool useCache = true) =>
+            Train(["--dataset", "tinystories-girl-boy", "--layers", "2-3", "--method", method, "--scaling", scaling, "-o", Out(output), .. useCache ? new[] { "--cache", cache } : []]);
+
+        var first = Run("mean", "separation", "mean-sep");
+        Assert.That(first.ExitCode, Is.Zero, first.Stderr);
+        Assert.That(first.Stderr, Does.Contain("tokens captured").And.Not.Contain("from the cache"));
+        Assert.That(File.Exists(cache));
+        var cached = Run("pca-diff", "unit", "pca-cached");
+        Assert.That(cached.ExitCode, Is.Zero, cached.Stderr);
+        Assert.That(cached.Stderr, Does.Contain($"activations from the cache {cache}"));
+        var direct = Run("pca-diff", "unit", "pca-direct", useCache: false);
+        Assert.That(direct.ExitCode, Is.Zero, direct.Stderr);
+        foreach (var (scaling, name) in new[] { ("unit", "mean-unit"), ("raw", "mean-raw") })
+            Assert.That(Run("mean", scaling, name).ExitCode, Is.Zero);
+
+        var pcaCached = ControlVectorFile.Read(Out("pca-cached"));
+        var pcaDirect = ControlVectorFile.Read(Out("pca-direct"));
+        var sep = ControlVectorFile.Read(Out("mean-sep"));
+        var unit = ControlVectorFile.Read(Out("mean-unit"));
+        var raw = ControlVectorFile.Read(Out("mean-raw"));
+        foreach (var l in new[] { 2, 3 })
+        {
+            Assert.That(pcaCached.Direction(l).ToArray(), Is.EqualTo(pcaDirect.Direction(l).ToArray()).Within(1e-5f), $"layer {l}: the cache changed the vector");
+            Assert.That(unit.Norm(l), Is.EqualTo(1f).Within(1e-4f), $"layer {l}");
+            Assert.That(pcaCached.Norm(l), Is.EqualTo(1f).Within(1e-4f), $"layer {l}");
+            var distance = sep.Provenance.Calibration[l].PositiveMean - sep.Provenance.Calibration[l].NegativeMean;
+            Assert.That(distance, Is.GreaterThan(0));
+            Assert.That(sep.Direction(l).ToArray(), Is.EqualTo(unit.Direction(l).ToArray().Select(x => x * distance).ToArray()).Within(1e-4f * distance), $"layer {l}");
+            Assert.That(raw.Direction(l).ToArray(), Is.EqualTo(sep.Direction(l).ToArray()).Within(1e-4f * distance), $"layer {l}");
+        }
+        var bad = Run("mean", "loud", "never");
+        Assert.That(bad.ExitCode, Is.EqualTo(2), bad.Stderr);
+        Assert.That(bad.Stderr, Does.Contain("Unknown --scaling 'loud': use separation, unit or raw."));
+        Assert.That(File.Exists(Out("never")), Is.False);
     }
 
     [TestCase("--method", "svd", "Unknown extraction method 'svd'")]
