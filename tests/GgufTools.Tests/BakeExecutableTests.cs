@@ -12,7 +12,7 @@ public sealed class BakeExecutableTests
     private static ProcessResult RunTool(params string[] args) => Executables.Run(Executables.BesideTheTests("gguf-tools"), args, timeoutSeconds: 60);
 
     [Test]
-    public void Bake_is_wired_into_the_executable()
+    public void BakeIsWiredIntoTheExecutable()
     {
         var folder = TestPaths.NewTempDirectory();
         try

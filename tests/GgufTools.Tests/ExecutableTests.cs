@@ -10,7 +10,7 @@ public sealed class ExecutableTests
     private static ProcessResult RunTool(params string[] args) => Executables.Run(Executables.BesideTheTests("gguf-tools"), args, timeoutSeconds: 60);
 
     [Test]
-    public void Inspect_is_wired_into_the_executable()
+    public void InspectIsWiredIntoTheExecutable()
     {
         var (exitCode, output, error) = RunTool("inspect", TestPaths.Model);
 
@@ -19,7 +19,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void An_invalid_file_gives_exit_code_2_and_one_line_on_stderr()
+    public void AnInvalidFileGivesExitCode2AndOneLineOnStderr()
     {
         var (exitCode, output, error) = RunTool("inspect", Path.Combine(AppContext.BaseDirectory, "gguf-tools.dll"));
 
@@ -29,7 +29,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Synth_is_wired_into_the_executable()
+    public void SynthIsWiredIntoTheExecutable()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -48,7 +48,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Synth_refuses_an_unknown_preset_with_exit_code_2()
+    public void SynthRefusesAnUnknownPresetWithExitCode2()
     {
         var (exitCode, output, error) = RunTool("synth", "--preset", "nope", "-o", Path.Combine(Path.GetTempPath(), "never-written.gguf"));
 
@@ -58,7 +58,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void A_missing_argument_is_a_usage_error()
+    public void AMissingArgumentIsAUsageError()
     {
         var (exitCode, _, error) = RunTool("inspect");
 
@@ -67,7 +67,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Cvec_is_wired_into_the_executable_and_check_keeps_stderr_clean()
+    public void CvecIsWiredIntoTheExecutableAndCheckKeepsStderrClean()
     {
         var folder = TestPaths.NewTempDirectory();
         try

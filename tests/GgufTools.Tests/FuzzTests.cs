@@ -12,7 +12,7 @@ namespace LlamaSteer.GgufTools.Tests;
 public sealed class FuzzTests
 {
     [Test]
-    public void Three_thousand_mutated_files_run_or_are_refused_in_one_line()
+    public void ThreeThousandMutatedFilesRunOrAreRefusedInOneLine()
     {
         var apphost = Executables.BesideTheTests("gguf-tools");
         var work = TestPaths.NewTempDirectory();

@@ -12,7 +12,7 @@ public sealed class SignalTests
 {
     [TestCase("INT")]
     [TestCase("TERM")]
-    public void Synth_cancelled_mid_write_leaves_no_file(string signal)
+    public void SynthCancelledMidWriteLeavesNoFile(string signal)
     {
         var apphost = Executables.BesideTheTests("gguf-tools");
         var folder = TestPaths.NewTempDirectory();

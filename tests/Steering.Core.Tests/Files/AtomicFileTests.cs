@@ -8,7 +8,7 @@ namespace LlamaSteer.Core.Tests.Files;
 public class AtomicFileTests
 {
     [Test]
-    public void A_failed_write_names_the_target_not_the_temporary_file()
+    public void AFailedWriteNamesTheTargetNotTheTemporaryFile()
     {
         // /proc accepts no new files, not even from root.
         var target = "/proc/llamasteer-atomic-test.gguf";
@@ -18,7 +18,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void A_write_that_fails_midway_keeps_the_old_file_and_leaves_no_temporary_file()
+    public void AWriteThatFailsMidwayKeepsTheOldFileAndLeavesNoTemporaryFile()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -68,7 +68,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void A_cancelled_write_leaves_neither_target_nor_temporary_file()
+    public void ACancelledWriteLeavesNeitherTargetNorTemporaryFile()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -85,7 +85,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void Several_files_are_written_together_and_replace_older_ones()
+    public void SeveralFilesAreWrittenTogetherAndReplaceOlderOnes()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -105,7 +105,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void When_one_of_several_files_cannot_be_written_none_is_replaced()
+    public void WhenOneOfSeveralFilesCannotBeWrittenNoneIsReplaced()
     {
         var folder = TestPaths.NewTempDirectory();
         try

@@ -62,7 +62,7 @@ public class WindowTests
     }
 
     [TestCaseSource(nameof(Windows))]
-    public void A_window_steers_exactly_its_rows_at_batch_1(string text, int[]? positions)
+    public void AWindowSteersExactlyItsRowsAtBatch1(string text, int[]? positions)
     {
         var window = TokenWindow.Parse(text);
         var steered = PlanObserver.LayerRowsAfter(_model, Plan(window), _tokens, Layer, _promptLength);
@@ -71,7 +71,7 @@ public class WindowTests
     }
 
     [TestCaseSource(nameof(Windows))]
-    public void A_window_steers_exactly_its_rows_in_a_mixed_batch(string text, int[]? positions)
+    public void AWindowSteersExactlyItsRowsInAMixedBatch(string text, int[]? positions)
     {
         var window = TokenWindow.Parse(text);
         // Sequence 0: the window under test; 1: unsteered; 2: the same tokens steered on every position; 3: the window, with
@@ -107,7 +107,7 @@ public class WindowTests
     [TestCase("positions:0-4", 0, 5)]
     [TestCase("positions:7", 7, 8)]
     [TestCase("positions:2-3,10-12", 2, 4, 10, 13)]
-    public void Positions_are_inclusive_as_written(string text, params int[] halfOpen)
+    public void PositionsAreInclusiveAsWritten(string text, params int[] halfOpen)
     {
         var window = TokenWindow.Parse(text);
         Assert.That(window.Kind, Is.EqualTo(WindowKind.Positions));
@@ -116,7 +116,7 @@ public class WindowTests
     }
 
     [Test]
-    public void Contains_puts_the_first_generated_token_in_generated_and_not_in_prompt()
+    public void ContainsPutsTheFirstGeneratedTokenInGeneratedAndNotInPrompt()
     {
         Assert.Multiple(() =>
         {

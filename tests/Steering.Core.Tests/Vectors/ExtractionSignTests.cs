@@ -100,14 +100,14 @@ public class ExtractionSignTests
     }
 
     [TestCaseSource(nameof(Methods))]
-    public void Swapping_the_sides_of_captured_pairs_negates_the_vector(ExtractionMethod method)
+    public void SwappingTheSidesOfCapturedPairsNegatesTheVector(ExtractionMethod method)
     {
         AssertOrientedBothWays(_girls, _boys, method, VectorScaling.Unit);
         AssertOrientedBothWays(_girls, _boys, method, VectorScaling.Separation);
     }
 
     [TestCaseSource(nameof(Methods))]
-    public void Hand_made_pairs_are_oriented_whichever_way_the_raw_direction_points(ExtractionMethod method)
+    public void HandMadePairsAreOrientedWhicheverWayTheRawDirectionPoints(ExtractionMethod method)
     {
         foreach (var seed in Seeds)
         {
@@ -122,7 +122,7 @@ public class ExtractionSignTests
     /// <summary>The raw principal directions of the hand-made sets, before any sign fixing: some must point the wrong way, or the test above proves nothing for PCA.</summary>
     [TestCase(ExtractionMethod.PcaDiff)]
     [TestCase(ExtractionMethod.PcaCenter)]
-    public void Some_hand_made_pairs_have_a_raw_principal_direction_that_points_the_wrong_way(ExtractionMethod method)
+    public void SomeHandMadePairsHaveARawPrincipalDirectionThatPointsTheWrongWay(ExtractionMethod method)
     {
         var signs = new List<int>();
         foreach (var seed in Seeds)

@@ -51,7 +51,7 @@ public class RuntimeVariantTests
 
     [TestCase("cuda", "libllama.cuda.v0.5.0.so", "libggml-cuda.so", "libcuda.so.1")]
     [TestCase("vulkan", "libllama.vulkan.v0.5.0.so", "libggml-vulkan.so", "libvulkan.so.1")]
-    public void Variant_builds_loads_and_falls_back_to_the_cpu(string backend, string llamaFile, string backendFile, string driverLibrary)
+    public void VariantBuildsLoadsAndFallsBackToTheCpu(string backend, string llamaFile, string backendFile, string driverLibrary)
     {
         var dll = BuildVariant(backend);
         var native = Path.Combine(Path.GetDirectoryName(dll)!, "native");

@@ -72,7 +72,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baked_logits_equal_the_control_vector_on_stories260K()
+    public void BakedLogitsEqualTheControlVectorOnStories260K()
     {
         var embd = GgufFile.Read(TestPaths.Model).GetInt64("llama.embedding_length")!.Value;
         var happy = RandomVector(1, (int)embd, [1, 2, 4]);
@@ -83,7 +83,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baked_logits_equal_the_control_vector_on_a_synthesized_q8_0_model()
+    public void BakedLogitsEqualTheControlVectorOnASynthesizedQ80Model()
     {
         var synthetic = PathOf("q8_0.gguf");
         SyntheticModelWriter.Write(
@@ -95,7 +95,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Layer_0_which_no_control_vector_file_holds_bakes_as_an_add_to_l_out_0()
+    public void Layer0WhichNoControlVectorFileHoldsBakesAsAnAddToLOut0()
     {
         var original = SharedModel.Model;
         var vector = RandomVector(4, original.EmbeddingSize, [0]);
@@ -113,7 +113,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baking_into_a_model_that_has_the_bias_adds_to_it()
+    public void BakingIntoAModelThatHasTheBiasAddsToIt()
     {
         var original = SharedModel.Model;
         var first = new VectorTerm(RandomVector(5, original.EmbeddingSize, [2, 3]), 0.6f, null, "first.gguf");
@@ -129,7 +129,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Greedy_and_seeded_sampled_generations_are_identical()
+    public void GreedyAndSeededSampledGenerationsAreIdentical()
     {
         var original = SharedModel.Model;
         VectorTerm[] terms = [new(RandomVector(7, original.EmbeddingSize, [2, 3, 4]), 0.5f, null, "v.gguf")];
