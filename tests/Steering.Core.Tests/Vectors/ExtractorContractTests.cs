@@ -71,6 +71,17 @@ public class ExtractorContractTests
         Assert.That(d.Direction, Is.EqualTo(expected).Within(1e-4f));
     }
 
+    [TestCase(ExtractionMethod.PcaDiff)]
+    [TestCase(ExtractionMethod.PcaCenter)]
+    [TestCase(ExtractionMethod.Probe)]
+    public void RawScalingOfADirectionMethodIsItsUnitDirection(ExtractionMethod method)
+    {
+        var raw = Extract(method, VectorScaling.Raw, Positives, Negatives);
+        var unit = Extract(method, VectorScaling.Unit, Positives, Negatives);
+        Assert.That(raw.Direction, Is.EqualTo(unit.Direction).Within(1e-5f));
+        Assert.That(TensorPrimitives.Norm(raw.Direction), Is.EqualTo(1f).Within(1e-5f));
+    }
+
     [Test]
     public void PcaCenterOfSymmetricPairsIsTheirDifferenceDirection()
     {
@@ -91,6 +102,50 @@ public class ExtractorContractTests
         var neg = Rows(Enumerable.Range(0, 8).Select(_ => Noise(-1f - (float)rng.NextDouble())).ToArray());
         var d = Extract(ExtractionMethod.Probe, VectorScaling.Unit, pos, neg);
         Assert.That(d.Direction[0], Is.GreaterThan(0.9f), string.Join(", ", d.Direction));
+    }
+
+    /// <summary>
+    /// The probe is the L2-regularised logistic regression (weight decay 1e-2 on the weights, on features centred and scaled by
+    /// their overall RMS): its direction is that objective's unique optimum, found here independently by Newton's method.
+    /// </summary>
+    [Test]
+    public void ProbeDirectionIsTheRegularisedLogisticOptimum()
+    {
+        var rng = new Random(9);
+        var along = Enumerable.Range(0, Embd).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        float[] Sample(double side) => Enumerable.Range(0, Embd).Select(k => (float)(side * along[k] + rng.NextDouble() - 0.5)).ToArray();
+        var posRows = Enumerable.Range(0, 10).Select(_ => Sample(0.6)).ToArray();
+        var negRows = Enumerable.Range(0, 10).Select(_ => Sample(-0.6)).ToArray();
+        var probe = Extract(ExtractionMethod.Probe, VectorScaling.Unit, Rows(posRows), Rows(negRows)).Direction;
+
+        var rows = posRows.Concat(negRows).Select(r => r.Select(x => (double)x).ToArray()).ToArray();
+        var labels = posRows.Select(_ => 1.0).Concat(negRows.Select(_ => 0.0)).ToArray();
+        var n = rows.Length;
+        var mean = Enumerable.Range(0, Embd).Select(k => rows.Average(r => r[k])).ToArray();
+        var centred = rows.Select(r => r.Select((x, k) => x - mean[k]).ToArray()).ToArray();
+        var scale = Math.Sqrt(centred.Sum(r => r.Sum(x => x * x)) / (n * Embd));
+        var x = centred.Select(r => r.Select(v => v / scale).Append(1.0).ToArray()).ToArray(); // last column: the bias
+        var theta = new double[Embd + 1];
+        for (var step = 0; step < 50; step++)
+        {
+            var gradient = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.Dense(Embd + 1);
+            var hessian = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(Embd + 1, Embd + 1);
+            for (var i = 0; i < n; i++)
+            {
+                var p = 1 / (1 + Math.Exp(-x[i].Zip(theta, (a, b) => a * b).Sum()));
+                for (var a = 0; a <= Embd; a++)
+                {
+                    gradient[a] += (p - labels[i]) * x[i][a] / n;
+                    for (var b = 0; b <= Embd; b++) hessian[a, b] += p * (1 - p) * x[i][a] * x[i][b] / n;
+                }
+            }
+            for (var a = 0; a < Embd; a++) { gradient[a] += 1e-2 * theta[a]; hessian[a, a] += 1e-2; }
+            var delta = hessian.Solve(gradient);
+            for (var a = 0; a <= Embd; a++) theta[a] -= delta[a];
+        }
+        var optimum = theta.Take(Embd).Select(v => (float)v).ToArray();
+        var cosine = TensorPrimitives.CosineSimilarity(probe, optimum);
+        Assert.That(cosine, Is.GreaterThan(0.9999f), $"probe {string.Join(", ", probe)}; optimum {string.Join(", ", Unit(optimum))}");
     }
 
     [Test]
