@@ -47,6 +47,7 @@ public class PlanContractTests
     [Test]
     public void LayerSetsCompareByTheirLayers()
     {
+        Assert.Throws<ArgumentNullException>(() => LayerSet.Parse(null!, 5));
         Assert.That(LayerSet.Range(1, 3).Contains(2), Is.True);
         Assert.That(LayerSet.Range(1, 3).Contains(4), Is.False);
         Assert.That(LayerSet.Range(1, 3).Contains(0), Is.False);
@@ -137,14 +138,15 @@ public class PlanContractTests
     {
         var v = Vector(1, 2);
         string Refusal(params SteeringTerm[] terms) => Assert.Throws<ArgumentException>(() => new SteeringPlan(terms).Validate(Embd, 5, 256))!.Message;
-        var zero = new SteeringVector(Embd, new Dictionary<int, float[]> { [1] = new float[Embd] }, "llama");
+        // Zero on layer 1 only: ablating or clamping it is refused even though layer 2 has a direction.
+        var zero = new SteeringVector(Embd, new Dictionary<int, float[]> { [1] = new float[Embd], [2] = [0, 1, 0, 0] }, "llama");
         Assert.Multiple(() =>
         {
             Assert.That(Refusal(new SteeringTerm(v, float.PositiveInfinity) { Name = "v.gguf" }), Is.EqualTo("The strength of v.gguf is not a finite number (Infinity)."));
             Assert.That(Refusal(new SteeringTerm(new SteeringVector(8, new Dictionary<int, float[]> { [1] = new float[8] }), 1) { Name = "wide.gguf" }),
                 Is.EqualTo("wide.gguf has n_embd 8 but the model has 4: it was made for another model."));
             Assert.That(Refusal(new SteeringTerm(v, 1, LayerSet.Of([6]))), Is.EqualTo("Layers 6 are outside the model, which has layers 0-4."));
-            Assert.That(Refusal(new SteeringTerm(Vector(3, 7, 8), 1)), Is.EqualTo("a vector steers layers 7-8 but the model has layers 0-4."));
+            Assert.That(Refusal(new SteeringTerm(Vector(3, 5, 8), 1)), Is.EqualTo("a vector steers layers 5,8 but the model has layers 0-4."));
             Assert.That(Refusal(new SteeringTerm(v, 1, LayerSet.Of([4]))), Is.EqualTo("a vector has no direction on the chosen layers 4 (it has 1-2)."));
             Assert.That(Refusal(new SteeringTerm(v, 1, null, SteeringOperator.Add, TokenWindow.At((300, 301)))), Does.Contain("beyond the context of 256 tokens"));
             Assert.That(Refusal(new SteeringTerm(zero, 0, null, SteeringOperator.Ablate)), Is.EqualTo("a vector has a zero direction; it cannot be ablated or clamped."));
