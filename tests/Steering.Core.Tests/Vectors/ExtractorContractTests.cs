@@ -160,6 +160,9 @@ public class ExtractorContractTests
         Assert.That(d.Calibration.NegativeMean, Is.EqualTo(n.Average()).Within(1e-5));
         Assert.That(d.Calibration.PooledStd, Is.EqualTo(Math.Sqrt((Variance(p) + Variance(n)) / 2)).Within(1e-5));
         Assert.That(d.Calibration.PooledStd, Is.GreaterThan(0.1), "the spread is not trivially zero");
+        // Two samples per side: the sample variance divides by one.
+        var two = Extract(ExtractionMethod.Mean, VectorScaling.Unit, Rows(Row(2, 0, 0, 0, 0, 0), Row(4, 0, 0, 0, 0, 0)), Rows(Row(0, 0, 0, 0, 0, 0), Row(0, 0, 0, 0, 0, 0)));
+        Assert.That(two.Calibration.PooledStd, Is.EqualTo(Math.Sqrt((2.0 + 0) / 2)).Within(1e-6), "variances 2 and 0");
         // One sample per side has no spread.
         var single = Extract(ExtractionMethod.Mean, VectorScaling.Unit, Rows(Row(1, 0, 0, 0, 0, 0)), Rows(Row(0, 0, 0, 0, 0, 0)));
         Assert.That(single.Calibration.PooledStd, Is.Zero);
@@ -204,6 +207,9 @@ public class ExtractorContractTests
             Assert.That(Assert.Throws<ArgumentException>(() => Extract(ExtractionMethod.Mean, VectorScaling.Unit, two, empty))!.Message, Is.EqualTo("No samples to extract from."));
             Assert.That(Assert.Throws<ArgumentException>(() => Extract(ExtractionMethod.Mean, VectorScaling.Unit, two, Rows(LayerSet.Of([3]), Row(0, 0, 0, 0, 0, 0))))!.Message,
                 Does.Contain("different layers"));
+            var same = Rows(Row(1, 2, 3, 0, 0, 0), Row(1, 2, 3, 0, 0, 0));
+            Assert.That(Assert.Throws<InvalidOperationException>(() => Extract(ExtractionMethod.Probe, VectorScaling.Unit, same, same))!.Message,
+                Is.EqualTo("The activations have no variance: the probe cannot separate anything."));
             foreach (var method in Enum.GetValues<ExtractionMethod>())
                 Assert.That(Assert.Throws<InvalidOperationException>(() => Extract(method, VectorScaling.Unit, two, two))!.Message,
                     Does.Contain("do not differ").Or.Contain("no variance").Or.Contain("not converge"), method.Name());
