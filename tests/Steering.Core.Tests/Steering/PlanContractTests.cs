@@ -48,6 +48,7 @@ public class PlanContractTests
     public void LayerSetsCompareByTheirLayers()
     {
         Assert.Throws<ArgumentNullException>(() => LayerSet.Parse(null!, 5));
+        Assert.That(LayerSet.Range(2, 2).Layers, Is.EqualTo(new[] { 2 }));
         Assert.That(LayerSet.Range(1, 3).Contains(2), Is.True);
         Assert.That(LayerSet.Range(1, 3).Contains(4), Is.False);
         Assert.That(LayerSet.Range(1, 3).Contains(0), Is.False);

@@ -153,6 +153,23 @@ public class PlanTests
         Assert.That(MaxDiff(plainLease.Logits(o), Alone(0)), Is.GreaterThan(1e-2f), "the last layer's plan changed nothing");
     }
 
+    /// <summary>A hook has work only for the batch it last prepared: after a batch without plans, decoding skips the callback.</summary>
+    [Test]
+    public void AHookHasWorkOnlyForTheBatchItLastPrepared()
+    {
+        var tokens = Tokens("Once upon a time");
+        var batch = new TokenBatch();
+        batch.AddSequence(tokens, 0, 0);
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        Assert.That(hook.HasWork, Is.False);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(new SteeringPlan([new SteeringTerm(_vector, 1f, LayerSet.Of([2]))]), tokens.Length) });
+        Assert.That(hook.HasWork, Is.True);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering>());
+        Assert.That(hook.HasWork, Is.False, "the previous batch's layers were kept");
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(new SteeringPlan([new SteeringTerm(_vector, 1f, LayerSet.Of([2]), SteeringOperator.Add, TokenWindow.Generated)]), tokens.Length) });
+        Assert.That(hook.HasWork, Is.False, "a window that holds none of the batch's tokens");
+    }
+
     /// <summary>Plans are meant to be immutable, but one whose term list was changed after use must steer by its new terms.</summary>
     [Test]
     public void APlanWhoseTermsChangedIsCompiledAgain()
