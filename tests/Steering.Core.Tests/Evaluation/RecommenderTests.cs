@@ -97,6 +97,24 @@ public class RecommenderTests
     }
 
     [Test]
+    public void MeasuresAreNamedInTheReport()
+    {
+        Assert.That(Enum.GetValues<EffectMeasure>().Select(SweepRecommender.Describe),
+            Is.EqualTo(new[] { "none", "probe log-odds shift", "keyword rate change", "mean check pass-rate change" }));
+    }
+
+    [Test]
+    public void TheBoundIsPrintedAsGivenToThreeDecimalsAndCellsAtItCountAsWithin()
+    {
+        var settings = Settings(new ProbeTokens("happy", "sad", 1, 2)) with { MaxPerplexityRatio = 1.23456 };
+        var (_, text) = SweepRecommender.Recommend(M(0), [new("v.gguf", "1", 1, M(1, ratio: 1.1))], settings, EffectMeasure.ProbeShift);
+        Assert.That(text, Does.Contain("perplexity ratio 1.10 <= 1.235 ("));
+        var (none, why) = SweepRecommender.Recommend(M(0), [new("v.gguf", "1", 1, M(-1, ratio: 1.23456)), new("v.gguf", "1", 2, M(2, ratio: 2))], settings, EffectMeasure.ProbeShift);
+        Assert.That(none, Is.Null);
+        Assert.That(why, Does.EndWith("<= 1.235 (1 of 2 steered settings stay under the bound)."));
+    }
+
+    [Test]
     public void WithoutAMeasureOrANeutralTextThereIsNoRecommendation()
     {
         SweepCell[] cells = [new("v.gguf", "1", 1, M(1))];
@@ -134,6 +152,8 @@ public class RecommenderTests
         Assert.That(k.Words, Is.EqualTo(new[] { "glad", "smile" }));
         Assert.That(k.Count("Glad to smile, so glad."), Is.EqualTo(3));
         Assert.That(k.AnyIn("nothing here"), Is.False);
+        Assert.That(k.AnyIn("only glad"), Is.True, "one of the keywords is enough");
+        Assert.Throws<ArgumentNullException>(() => new Keywords(null!));
         Assert.That(Assert.Throws<ArgumentException>(() => new Keywords(["ok", " "]))!.Message, Is.EqualTo("A keyword is empty."));
     }
 }
