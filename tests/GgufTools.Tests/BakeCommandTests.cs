@@ -41,7 +41,7 @@ public sealed class BakeCommandTests
     }
 
     [Test]
-    public void Bakes_strengths_and_layers_from_the_command_line_and_inspect_shows_the_record()
+    public void BakesStrengthsAndLayersFromTheCommandLineAndInspectShowsTheRecord()
     {
         var happy = Vector("happy.gguf", 1, [1, 2, 3, 4]);
         var lily = Vector("lily.gguf", 2, [1, 2, 3, 4]);
@@ -70,7 +70,7 @@ public sealed class BakeCommandTests
     }
 
     [Test]
-    public void Baking_the_same_vector_twice_needs_force()
+    public void BakingTheSameVectorTwiceNeedsForce()
     {
         var happy = Vector("happy.gguf", 1, [2]);
         var once = PathOf("once.gguf");
@@ -104,7 +104,7 @@ public sealed class BakeCommandTests
     }
 
     [TestCaseSource(nameof(BadInputs))]
-    public void Bad_input_is_one_line_with_its_exit_code_and_nothing_is_written(string[] arguments, int exitCode, string named)
+    public void BadInputIsOneLineWithItsExitCodeAndNothingIsWritten(string[] arguments, int exitCode, string named)
     {
         var model = PathOf("model.gguf");
         File.Copy(TestPaths.Model, model);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlamaSteer.Gguf;
 using LlamaSteer.GgufTools.Commands;
 using LlamaSteer.Testing;
@@ -10,21 +9,10 @@ namespace LlamaSteer.GgufTools.Tests;
 /// <summary>bake through the built gguf-tools executable: its registration in Program.cs and its real exit codes.</summary>
 public sealed class BakeExecutableTests
 {
-    private static (int ExitCode, string Output, string Error) RunTool(params string[] args)
-    {
-        var apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gguf-tools.exe" : "gguf-tools");
-        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
-        var start = new ProcessStartInfo(apphost) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, "gguf-tools did not finish");
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static ProcessResult RunTool(params string[] args) => Executables.Run(Executables.BesideTheTests("gguf-tools"), args, timeoutSeconds: 60);
 
     [Test]
-    public void Bake_is_wired_into_the_executable()
+    public void BakeIsWiredIntoTheExecutable()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -40,7 +28,7 @@ public sealed class BakeExecutableTests
 
             var again = RunTool("bake", "--model", output, "--vector", vector, "-o", Path.Combine(folder, "twice.gguf"));
             Assert.That(again.ExitCode, Is.EqualTo(ExitCodes.InvalidFile));
-            Assert.That(again.Error.TrimEnd(), Does.Match("^gguf-tools: .*steered.gguf already has v.gguf baked in \\(strength 0.5 on layers 3\\).*--force to do so\\.$"));
+            Assert.That(again.Stderr.TrimEnd(), Does.Match("^gguf-tools: .*steered.gguf already has v.gguf baked in \\(strength 0.5 on layers 3\\).*--force to do so\\.$"));
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlamaSteer.Testing;
 using LlamaSteer.Vectors;
 using NUnit.Framework;
@@ -8,21 +7,10 @@ namespace LlamaSteer.GgufTools.Tests;
 /// <summary>The built gguf-tools executable, run as a process: Program.cs wiring and real exit codes.</summary>
 public sealed class ExecutableTests
 {
-    private static (int ExitCode, string Output, string Error) RunTool(params string[] args)
-    {
-        var apphost = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "gguf-tools.exe" : "gguf-tools");
-        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
-        var start = new ProcessStartInfo(apphost) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(1)), Is.True, "gguf-tools did not finish");
-        return (process.ExitCode, output.Result, error.Result);
-    }
+    private static ProcessResult RunTool(params string[] args) => Executables.Run(Executables.BesideTheTests("gguf-tools"), args, timeoutSeconds: 60);
 
     [Test]
-    public void Inspect_is_wired_into_the_executable()
+    public void InspectIsWiredIntoTheExecutable()
     {
         var (exitCode, output, error) = RunTool("inspect", TestPaths.Model);
 
@@ -31,7 +19,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void An_invalid_file_gives_exit_code_2_and_one_line_on_stderr()
+    public void AnInvalidFileGivesExitCode2AndOneLineOnStderr()
     {
         var (exitCode, output, error) = RunTool("inspect", Path.Combine(AppContext.BaseDirectory, "gguf-tools.dll"));
 
@@ -41,7 +29,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Synth_is_wired_into_the_executable()
+    public void SynthIsWiredIntoTheExecutable()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -60,7 +48,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Synth_refuses_an_unknown_preset_with_exit_code_2()
+    public void SynthRefusesAnUnknownPresetWithExitCode2()
     {
         var (exitCode, output, error) = RunTool("synth", "--preset", "nope", "-o", Path.Combine(Path.GetTempPath(), "never-written.gguf"));
 
@@ -70,7 +58,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void A_missing_argument_is_a_usage_error()
+    public void AMissingArgumentIsAUsageError()
     {
         var (exitCode, _, error) = RunTool("inspect");
 
@@ -79,7 +67,7 @@ public sealed class ExecutableTests
     }
 
     [Test]
-    public void Cvec_is_wired_into_the_executable_and_check_keeps_stderr_clean()
+    public void CvecIsWiredIntoTheExecutableAndCheckKeepsStderrClean()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -90,11 +78,11 @@ public sealed class ExecutableTests
             var show = RunTool("cvec", "show", path);
             var check = RunTool("cvec", "check", "--model", TestPaths.Model, path);
 
-            Assert.That(show.ExitCode, Is.Zero, show.Error);
-            Assert.That(show.Output, Does.Contain("n_embd"));
-            Assert.That(check.ExitCode, Is.Zero, check.Output + check.Error);
-            Assert.That(check.Output, Does.Contain($"{path}: fits"));
-            Assert.That(check.Error, Is.Empty, "llama.cpp's log stays off stderr");
+            Assert.That(show.ExitCode, Is.Zero, show.Stderr);
+            Assert.That(show.Stdout, Does.Contain("n_embd"));
+            Assert.That(check.ExitCode, Is.Zero, check.Stdout + check.Stderr);
+            Assert.That(check.Stdout, Does.Contain($"{path}: fits"));
+            Assert.That(check.Stderr, Is.Empty, "llama.cpp's log stays off stderr");
         }
         finally
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using LlamaSteer.Testing;
 using NUnit.Framework;
@@ -13,25 +12,18 @@ namespace LlamaSteer.GgufTools.Tests;
 public sealed class FuzzTests
 {
     [Test]
-    public void Three_thousand_mutated_files_run_or_are_refused_in_one_line()
+    public void ThreeThousandMutatedFilesRunOrAreRefusedInOneLine()
     {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "gguf-tools");
-        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
+        var apphost = Executables.BesideTheTests("gguf-tools");
         var work = TestPaths.NewTempDirectory();
         try
         {
-            var start = new ProcessStartInfo(apphost) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "fuzz", "--cases", "3000", "--parallel", "2", "--seed", "7", "--model", TestPaths.Model, "--work", work })
-                start.ArgumentList.Add(a);
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            Assert.That(process.WaitForExit(TimeSpan.FromMinutes(15)), Is.True, "the fuzz did not finish");
+            var r = Executables.Run(apphost, ["fuzz", "--cases", "3000", "--parallel", "2", "--seed", "7", "--model", TestPaths.Model, "--work", work], timeoutSeconds: 15 * 60);
             var caseFiles = string.Join(", ", Directory.GetFiles(work, "case-*.txt").Select(File.ReadAllText));
 
-            Assert.That(process.ExitCode, Is.Zero, $"exit {process.ExitCode}; last cases: {caseFiles}\n{output.Result}\n{error.Result}");
-            var summary = Regex.Match(output.Result, @"fuzz: 3,000 cases \((?<models>[\d,]+) mutated models, (?<vectors>[\d,]+) mutated vectors.*?: (?<ran>[\d,]+) loaded and generated, (?<refused>[\d,]+) refused with a one-line error .*?, 0 unexpected");
-            Assert.That(summary.Success, Is.True, output.Result);
+            Assert.That(r.ExitCode, Is.Zero, $"exit {r.ExitCode}; last cases: {caseFiles}\n{r.Stdout}\n{r.Stderr}");
+            var summary = Regex.Match(r.Stdout, @"fuzz: 3,000 cases \((?<models>[\d,]+) mutated models, (?<vectors>[\d,]+) mutated vectors.*?: (?<ran>[\d,]+) loaded and generated, (?<refused>[\d,]+) refused with a one-line error .*?, 0 unexpected");
+            Assert.That(summary.Success, Is.True, r.Stdout);
             int N(string group) => int.Parse(summary.Groups[group].Value.Replace(",", ""));
             Assert.That(N("models") + N("vectors"), Is.EqualTo(3000));
             Assert.That(N("ran") + N("refused"), Is.EqualTo(3000));

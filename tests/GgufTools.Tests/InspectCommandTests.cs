@@ -31,7 +31,7 @@ public sealed class InspectCommandTests
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
 
     [Test]
-    public void Text_report_of_the_model_shows_layout_metadata_every_tensor_and_totals()
+    public void TextReportOfTheModelShowsLayoutMetadataEveryTensorAndTotals()
     {
         var model = GgufFile.Read(TestPaths.Model);
 
@@ -55,7 +55,7 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void Json_report_parses_and_agrees_with_the_reader()
+    public void JsonReportParsesAndAgreesWithTheReader()
     {
         var model = GgufFile.Read(TestPaths.Model);
 
@@ -80,7 +80,7 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void A_truncated_file_exits_2_with_one_line_naming_the_file_and_the_problem()
+    public void ATruncatedFileExits2WithOneLineNamingTheFileAndTheProblem()
     {
         var path = Path.Combine(_folder, "cut.gguf");
         var valid = Path.Combine(_folder, "valid.gguf");
@@ -97,7 +97,7 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void A_file_that_is_not_GGUF_or_is_missing_exits_2_without_a_stack_trace()
+    public void AFileThatIsNotGGUFOrIsMissingExits2WithoutAStackTrace()
     {
         var text = Path.Combine(_folder, "notes.txt");
         File.WriteAllText(text, "PK, not a model");
@@ -113,7 +113,7 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void Long_strings_and_arrays_are_shortened_unless_all()
+    public void LongStringsAndArraysAreShortenedUnlessAll()
     {
         var template = string.Concat(Enumerable.Repeat("{% for message in messages %}{{ message.content }}{% endfor %}\n", 30));
         var tokens = Enumerable.Range(0, 50).Select(i => $"tok{i}").ToArray();
@@ -132,7 +132,7 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void Json_marks_shortened_values_and_writes_non_finite_floats_as_strings()
+    public void JsonMarksShortenedValuesAndWritesNonFiniteFloatsAsStrings()
     {
         var path = Path.Combine(_folder, "odd.gguf");
         var longText = new string('x', 500);

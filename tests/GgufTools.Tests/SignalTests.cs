@@ -12,10 +12,9 @@ public sealed class SignalTests
 {
     [TestCase("INT")]
     [TestCase("TERM")]
-    public void Synth_cancelled_mid_write_leaves_no_file(string signal)
+    public void SynthCancelledMidWriteLeavesNoFile(string signal)
     {
-        var apphost = Path.Combine(AppContext.BaseDirectory, "gguf-tools");
-        Assume.That(File.Exists(apphost), Is.True, $"no gguf-tools executable beside the tests at {apphost}");
+        var apphost = Executables.BesideTheTests("gguf-tools");
         var folder = TestPaths.NewTempDirectory();
         try
         {

@@ -50,7 +50,7 @@ public sealed class SynthTests
     [TestCase("f16", GgmlType.F16)]
     [TestCase("q8_0", GgmlType.Q8_0)]
     [TestCase("Q4_0", GgmlType.Q4_0)]
-    public void Writes_a_model_of_the_asked_shape_and_type_that_llama_cpp_runs(string typeName, GgmlType type)
+    public void WritesAModelOfTheAskedShapeAndTypeThatLlamaCppRuns(string typeName, GgmlType type)
     {
         var (exitCode, output, error) = Synth([.. SmallShape, "--type", typeName]);
 
@@ -73,7 +73,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void The_seed_decides_the_bytes_and_the_generated_tokens()
+    public void TheSeedDecidesTheBytesAndTheGeneratedTokens()
     {
         var first = Path.Combine(_folder, "first.gguf");
         var again = Path.Combine(_folder, "again.gguf");
@@ -92,7 +92,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_preset_gives_its_shape_and_name_and_explicit_dimensions_override_it()
+    public void APresetGivesItsShapeAndNameAndExplicitDimensionsOverrideIt()
     {
         var (exitCode, _, error) = Synth("--preset", "smollm2-135m", "--layers", "1", "--type", "q4_0", "--tied-embeddings");
 
@@ -113,7 +113,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void An_unchanged_preset_keeps_its_name()
+    public void AnUnchangedPresetKeepsItsName()
     {
         var request = new SynthRequest { Preset = "qwen2.5-0.5b", Seed = 3 };
 
@@ -123,7 +123,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void The_tokenizer_comes_from_the_donor_given()
+    public void TheTokenizerComesFromTheDonorGiven()
     {
         var donor = Path.Combine(_folder, "donor.gguf");
         Assert.That(Run(["synth", .. SmallShape, "-o", donor]).ExitCode, Is.Zero);
@@ -145,7 +145,7 @@ public sealed class SynthTests
     [TestCase(new[] { "--n-embd", "64", "--heads", "4", "--n-ff", "128" }, "give --preset (smollm2-135m, qwen2.5-0.5b, llama-3.2-1b) or the dimensions; missing --layers, --vocab")]
     [TestCase(new[] { "--preset", "smollm2-135m", "--type", "q4_K" }, "unknown --type 'q4_K'; use f32, f16, q8_0, q4_0")]
     [TestCase(new[] { "--preset", "smollm2-135m", "--layers", "0" }, "the layer count must be at least 1, not 0")]
-    public void Bad_input_is_one_line_and_exit_code_2_and_writes_nothing(string[] args, string problem)
+    public void BadInputIsOneLineAndExitCode2AndWritesNothing(string[] args, string problem)
     {
         var (exitCode, output, error) = Synth(args);
 
@@ -156,7 +156,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_missing_donor_is_named()
+    public void AMissingDonorIsNamed()
     {
         var donor = Path.Combine(_folder, "absent.gguf");
 
@@ -167,7 +167,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_donor_that_is_not_gguf_is_named()
+    public void ADonorThatIsNotGgufIsNamed()
     {
         var donor = Path.Combine(AppContext.BaseDirectory, "gguf-tools.dll");
 
@@ -178,7 +178,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_missing_output_folder_is_named()
+    public void AMissingOutputFolderIsNamed()
     {
         var output = Path.Combine(_folder, "no-such-folder", "model.gguf");
 
@@ -189,7 +189,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_missing_output_option_is_a_usage_error()
+    public void AMissingOutputOptionIsAUsageError()
     {
         var (exitCode, _, error) = Run(["synth", .. SmallShape]);
 
@@ -198,7 +198,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void A_model_of_petabytes_is_refused_before_writing()
+    public void AModelOfPetabytesIsRefusedBeforeWriting()
     {
         // n_embd 65536 x 512 layers x n_ff 262144 in f32: about 2.8 PB.
         var (exitCode, _, error) = Run(["synth", "--n-embd", "65536", "--layers", "512", "--heads", "512", "--n-ff", "262144", "--vocab", "600", "-o", OutputPath]);
@@ -210,7 +210,7 @@ public sealed class SynthTests
     }
 
     [Test]
-    public void The_output_may_not_be_the_donor()
+    public void TheOutputMayNotBeTheDonor()
     {
         var donor = Path.Combine(_folder, "donor.gguf");
         File.Copy(TestPaths.Model, donor);

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Text;
 using LlamaSteer.Native.Interop;
+using LlamaSteer.Testing;
 
 namespace LlamaSteer.Native.Tests;
 
@@ -55,8 +55,8 @@ public class NativeAbiTests
         source.Append("  return 0;\n}\n");
         File.WriteAllText(Path.Combine(dir, "abi.c"), source.ToString());
 
-        Run("cc", $"-I \"{headers}/include\" -I \"{headers}/ggml/include\" -o abi abi.c", dir);
-        var output = Run(Path.Combine(dir, "abi"), "", dir);
+        Run("cc", ["-I", $"{headers}/include", "-I", $"{headers}/ggml/include", "-o", "abi", "abi.c"], dir);
+        var output = Run(Path.Combine(dir, "abi"), [], dir);
         _c = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .ToDictionary(l => l[..l.LastIndexOf(' ')], l => long.Parse(l[(l.LastIndexOf(' ') + 1)..]));
         Directory.Delete(dir, true);
@@ -100,14 +100,10 @@ public class NativeAbiTests
         return sb.ToString();
     }
 
-    private static string Run(string file, string args, string dir)
+    private static string Run(string file, IEnumerable<string> args, string dir)
     {
-        var psi = new ProcessStartInfo(file, args) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        var stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.That(p.ExitCode, Is.Zero, $"{file} {args} failed:\n{stderr}");
-        return stdout;
+        var r = Executables.Run(file, args, workingDirectory: dir);
+        Assert.That(r.ExitCode, Is.Zero, $"{file} {string.Join(' ', args)} failed:\n{r.Stderr}");
+        return r.Stdout;
     }
 }

@@ -17,7 +17,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void Q8_0_rows_decode_back_to_the_source_within_about_half_a_step()
+    public void Q80RowsDecodeBackToTheSourceWithinAboutHalfAStep()
     {
         const int rowLength = 64, rows = 3;
         var source = Values(rowLength * rows, 1);
@@ -40,7 +40,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void F16_conversion_rounds_as_System_Half_does()
+    public void F16ConversionRoundsAsSystemHalfDoes()
     {
         var source = Values(96, 2);
 
@@ -52,7 +52,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void F32_is_copied_and_q4_0_takes_its_block_size()
+    public void F32IsCopiedAndQ40TakesItsBlockSize()
     {
         var source = Values(32, 3);
 
@@ -61,7 +61,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void Writes_into_a_larger_destination_and_returns_the_count()
+    public void WritesIntoALargerDestinationAndReturnsTheCount()
     {
         var source = Values(64, 4);
         var destination = new byte[1000];
@@ -75,7 +75,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void Types_are_checked_before_native_code_sees_them()
+    public void TypesAreCheckedBeforeNativeCodeSeesThem()
     {
         var source = Values(256, 5);
         Assert.Multiple(() =>
@@ -93,7 +93,7 @@ public class QuantizerTests
     }
 
     [Test]
-    public void Shapes_are_checked_before_native_code_sees_them()
+    public void ShapesAreCheckedBeforeNativeCodeSeesThem()
     {
         var source = Values(64, 6);
         Assert.Multiple(() =>

@@ -46,16 +46,20 @@ internal readonly unsafe ref struct CallbackTensor : IResidualRows
 
     public bool IsContiguousF32 => _head->Type == 0 && _head->Nb[0] == 4 && _head->Nb[1] == (ulong)(4 * _head->Ne[0]);
 
+    /// <exception cref="ArgumentOutOfRangeException">Rows outside the tensor.</exception>
     public void ReadRows(int firstRow, int count, Span<float> destination)
     {
+        ResidualRowBounds.Check(Name, RowCount, firstRow, count);
         var n = checked((int)(count * RowLength));
         if (destination.Length < n) throw new ArgumentException("Destination too small.", nameof(destination));
         fixed (float* d = destination)
             GgmlBase.BackendTensorGet(_tensor, d, (nuint)(firstRow * RowLength * 4), (nuint)(n * 4));
     }
 
+    /// <exception cref="ArgumentOutOfRangeException">Rows outside the tensor.</exception>
     public void WriteRows(int firstRow, int count, ReadOnlySpan<float> source)
     {
+        ResidualRowBounds.Check(Name, RowCount, firstRow, count);
         var n = checked((int)(count * RowLength));
         if (source.Length < n) throw new ArgumentException("Source too small.", nameof(source));
         fixed (float* s = source)

@@ -62,8 +62,10 @@ public readonly unsafe ref struct GraphTensor : IResidualRows
     public bool IsContiguousF32 => _t->Type == 0 && _t->Nb[0] == 4 && _t->Nb[1] == (ulong)(4 * _t->Ne[0]);
 
     /// <summary>Copies rows [firstRow, firstRow + count) into <paramref name="destination"/> (count * RowLength floats).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Rows outside the tensor: ggml's own bounds check wraps around for a negative offset.</exception>
     public void ReadRows(int firstRow, int count, Span<float> destination)
     {
+        CheckRows(firstRow, count);
         var n = checked((int)(count * RowLength));
         if (destination.Length < n) throw new ArgumentException("Destination too small.", nameof(destination));
         fixed (float* d = destination)
@@ -71,11 +73,15 @@ public readonly unsafe ref struct GraphTensor : IResidualRows
     }
 
     /// <summary>Overwrites rows [firstRow, firstRow + count) with <paramref name="source"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Rows outside the tensor.</exception>
     public void WriteRows(int firstRow, int count, ReadOnlySpan<float> source)
     {
+        CheckRows(firstRow, count);
         var n = checked((int)(count * RowLength));
         if (source.Length < n) throw new ArgumentException("Source too small.", nameof(source));
         fixed (float* s = source)
             GgmlBaseNative.BackendTensorSet(_t, s, (nuint)(firstRow * RowLength * 4), (nuint)(n * 4));
     }
+
+    private void CheckRows(int firstRow, int count) => ResidualRowBounds.Check(Name, RowCount, firstRow, count);
 }

@@ -25,3 +25,18 @@ public interface IResidualRows
     /// <summary>Overwrites rows [firstRow, firstRow + count) with <paramref name="source"/>.</summary>
     void WriteRows(int firstRow, int count, ReadOnlySpan<float> source);
 }
+
+/// <summary>Checks shared by every <see cref="IResidualRows"/> implementation.</summary>
+public static class ResidualRowBounds
+{
+    /// <summary>
+    /// Refuses rows [firstRow, firstRow + count) outside a tensor of <paramref name="rowCount"/> rows before they reach
+    /// ggml_backend_tensor_get/set, whose own bounds check wraps around for a negative offset.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Rows outside the tensor.</exception>
+    public static void Check(string name, long rowCount, int firstRow, int count)
+    {
+        if (firstRow < 0 || count < 0 || firstRow + (long)count > rowCount)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"Rows {firstRow} to {firstRow + count - 1} are outside {name}, which has {rowCount} rows.");
+    }
+}

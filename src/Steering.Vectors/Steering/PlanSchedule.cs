@@ -263,21 +263,7 @@ public sealed class PlanSchedule
             return _units[layer] = u;
         }
 
-        /// <summary><see cref="TokenWindow.Contains"/> without allocating.</summary>
-        public bool Applies(int position, int promptLength)
-        {
-            switch (Window.Kind)
-            {
-                case WindowKind.All: return true;
-                case WindowKind.Prompt: return position < promptLength;
-                case WindowKind.Generated: return position >= promptLength;
-                default:
-                    var ranges = Window.Ranges!;
-                    for (var r = 0; r < ranges.Count; r++)
-                        if (position >= ranges[r].From && position < ranges[r].To) return true;
-                    return false;
-            }
-        }
+        public bool Applies(int position, int promptLength) => Window.Contains(position, promptLength);
     }
 
     /// <summary>One layer's work for the prepared decode: ascending rows, each with a run of terms applied in order.</summary>

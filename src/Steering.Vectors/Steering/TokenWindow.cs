@@ -16,14 +16,24 @@ public sealed record TokenWindow(WindowKind Kind, IReadOnlyList<(int From, int T
     /// <summary>Explicit position ranges [from, to).</summary>
     public static TokenWindow At(params (int From, int To)[] ranges) => new(WindowKind.Positions, ranges);
 
-    /// <summary>Whether the token at <paramref name="position"/> of a sequence whose prompt has <paramref name="promptLength"/> tokens is in the window.</summary>
-    public bool Contains(int position, int promptLength) => Kind switch
+    /// <summary>
+    /// Whether the token at <paramref name="position"/> of a sequence whose prompt has <paramref name="promptLength"/> tokens is in
+    /// the window. Allocation-free: the evaluation callback's planning asks this for every token of every decode.
+    /// </summary>
+    public bool Contains(int position, int promptLength)
     {
-        WindowKind.All => true,
-        WindowKind.Prompt => position < promptLength,
-        WindowKind.Generated => position >= promptLength,
-        _ => Ranges!.Any(r => position >= r.From && position < r.To),
-    };
+        switch (Kind)
+        {
+            case WindowKind.All: return true;
+            case WindowKind.Prompt: return position < promptLength;
+            case WindowKind.Generated: return position >= promptLength;
+            default:
+                var ranges = Ranges!;
+                for (var r = 0; r < ranges.Count; r++)
+                    if (position >= ranges[r].From && position < ranges[r].To) return true;
+                return false;
+        }
+    }
 
     /// <exception cref="ArgumentException">Empty or inverted ranges, or ranges beyond the context.</exception>
     public void Validate(int contextSize)

@@ -22,8 +22,7 @@ public class ActivationCaptureTests
 
     private LlamaModel _model = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
 
     private CaptureItem[] Items => Texts.Select(t => new CaptureItem(_model.Tokenize(t), 1)).ToArray();
 

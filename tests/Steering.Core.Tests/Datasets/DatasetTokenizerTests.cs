@@ -12,8 +12,7 @@ public class DatasetTokenizerTests
     private LlamaModel _model = null!;
     private DatasetFiles _files = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
     [SetUp] public void CreateFolder() => _files = new DatasetFiles();
     [TearDown] public void DeleteFolder() => _files.Dispose();
 

@@ -11,8 +11,7 @@ public class TinyStoriesDatasetTests
 {
     private LlamaModel _model = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
 
     [TestCaseSource(typeof(ShippedDatasetTests), nameof(ShippedDatasetTests.TinyStoriesFiles))]
     public void TokenizesOnStories260K(string relative)

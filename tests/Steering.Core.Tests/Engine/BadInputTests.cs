@@ -65,7 +65,7 @@ public class BadInputTests
     [Test]
     public void PromptsAndOptions()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var ctx = model.CreateContext(new ContextOptions { Threads = 1, ContextSize = 256 });
         var gen = new TextGenerator(ctx);
         var greedy = new GenerationOptions { Sampling = SamplingOptions.Greedy };
@@ -90,7 +90,7 @@ public class BadInputTests
     [Test]
     public void BatchOutsideTheContextIsRefusedBeforeDecoding()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var ctx = model.CreateContext(new ContextOptions { Threads = 1, ContextSize = 256, MaxSequences = 2 });
         var b = new TokenBatch();
         b.Add(1, ctx.Size, 0);

@@ -17,8 +17,7 @@ public class BatchedDecodeTests
 
     private LlamaModel _model = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
 
     [Test]
     public void FourPromptsInOneBatchGiveTheLogitsOfEachAlone()

@@ -12,7 +12,7 @@ public class ConcurrencyTests
     [Test]
     public async Task ParallelGenerationsOnOneContextMatchSequentialOnes()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         await using var ctx = model.CreateContext(new() { Threads = 1 });
         var prompts = new[] { "Once upon a time", "Tim was sad", "The dog ran", "Lily had a red ball" };
         var options = new GenerationOptions { MaxTokens = 24, Sampling = SamplingOptions.Greedy };
@@ -34,7 +34,7 @@ public class ConcurrencyTests
     [Test]
     public async Task DisposeWaitsForTheRunningGeneration()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         var ctx = model.CreateContext(new() { Threads = 1 });
         var gen = new TextGenerator(ctx);
         var options = new GenerationOptions { MaxTokens = 200, Sampling = SamplingOptions.Greedy };

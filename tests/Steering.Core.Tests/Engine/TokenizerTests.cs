@@ -8,8 +8,7 @@ public class TokenizerTests
 {
     private LlamaModel _model = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
 
     [TestCase("Once upon a time, there was a little girl named Lily.")]
     [TestCase("Tim and Sue went to the park. They were happy!")]

@@ -28,7 +28,7 @@ public class DeviceAgreementTests
     }
 
     [Test]
-    public void Two_loads_of_one_model_agree_on_every_position()
+    public void TwoLoadsOfOneModelAgreeOnEveryPosition()
     {
         using var a = LlamaModel.Load(TestPaths.Model);
         using var b = LlamaModel.Load(TestPaths.Model);
@@ -44,7 +44,7 @@ public class DeviceAgreementTests
     }
 
     [Test]
-    public void Different_weights_disagree()
+    public void DifferentWeightsDisagree()
     {
         using var a = LlamaModel.Load(Synth(1));
         using var b = LlamaModel.Load(Synth(2));
@@ -54,7 +54,7 @@ public class DeviceAgreementTests
     }
 
     [Test]
-    public void A_plan_steers_both_sides_alike_and_changes_what_they_compute()
+    public void APlanSteersBothSidesAlikeAndChangesWhatTheyCompute()
     {
         using var a = LlamaModel.Load(TestPaths.Model);
         using var b = LlamaModel.Load(TestPaths.Model);

@@ -18,12 +18,11 @@ public class InterferenceTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        _girlBoy = TrainedVectors.Train(_model, "tinystories-girl-boy");
-        _mood = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        _model = SharedModel.Model;
+        _girlBoy = SharedModel.Vector("tinystories-girl-boy");
+        _mood = SharedModel.Vector("tinystories-happy-sad");
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private IReadOnlyList<ProbedVector> Pair(float weight = 1) =>
     [

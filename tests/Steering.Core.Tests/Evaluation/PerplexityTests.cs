@@ -15,11 +15,10 @@ public class PerplexityTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
+        _model = SharedModel.Model;
         _neutral = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "neutral", "tinystories-neutral.txt"));
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     [Test]
     public void ARealTextIsFiniteAndBeatsItsShuffledTokens()
@@ -39,7 +38,7 @@ public class PerplexityTests
     [Test]
     public void EachPlanInOneBatchMatchesItsOwnRunAndSteeringRaisesIt()
     {
-        var vector = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        var vector = SharedModel.Vector("tinystories-happy-sad");
         var plans = new[] { 0f, 2f, 8f }.Select(s => new SteeringPlan([new SteeringTerm(vector, s, TrainedVectors.Layers)])).ToList();
         var tokens = _model.Tokenize(_neutral);
         var together = Perplexity.Of(_model, tokens, [SteeringPlan.None, .. plans], threads: 1);

@@ -24,8 +24,8 @@ public class SweepTests
     [OneTimeSetUp]
     public void Run()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        _mood = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        _model = SharedModel.Model;
+        _mood = SharedModel.Vector("tinystories-happy-sad");
         var p = TrainedVectors.Probes["tinystories-happy-sad"];
         _probe = ProbeTokens.Resolve(_model, p.Positive, p.Negative);
         _settings = new SweepSettings
@@ -46,7 +46,6 @@ public class SweepTests
         _report = SteeringSweep.Run(_model, _settings);
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     [Test]
     public void EveryCellIsThere()
@@ -97,6 +96,8 @@ public class SweepTests
         var plan = SweepSettings.Plan(_settings.Candidates[0], LayerSet.Of([3]), 1);
         using var ctx = _model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, ContextSize = 128 });
         var generator = new TextGenerator(ctx);
+        double nll = 0;
+        var scored = 0;
         foreach (var g in cell.Metrics.Generations)
         {
             var single = generator.Generate(_settings.Prompts[g.Prompt], new GenerationOptions
@@ -106,10 +107,19 @@ public class SweepTests
                 Plan = plan,
             });
             Assert.That(g.Text, Is.EqualTo(single.Text), $"prompt {g.Prompt}, seed {g.Seed}");
+            // Each generation's tokens scored by the unsteered model given its prompt, pooled over the cell's generations.
+            var prompt = _model.Tokenize(_settings.Prompts[g.Prompt]);
+            var continuation = Perplexity.OfContinuation(_model, [.. prompt, .. single.Tokens], prompt.Length, threads: 1);
+            nll += continuation.MeanNegativeLogLikelihood * continuation.Tokens;
+            scored += continuation.Tokens;
         }
-        // Seeds are per (prompt, sample) and shared by the cells.
-        Assert.That(cell.Metrics.Generations.Select(g => g.Seed), Is.EqualTo(_report.Baseline.Generations.Select(g => g.Seed)));
-        Assert.That(cell.Metrics.Generations.Select(g => g.Seed).Distinct().Count(), Is.EqualTo(6));
+        Assert.That(cell.Metrics.GenerationPerplexity, Is.EqualTo(Math.Exp(nll / scored)).Within(1e-3).Percent, "the generations' perplexity under the unsteered model");
+        // Seeds are per (prompt, sample) and shared by the cells: sample k of prompt p uses seed + p * samples + k, as the README says.
+        var documented = from p in Enumerable.Range(0, _settings.Prompts.Count)
+                         from k in Enumerable.Range(0, _settings.Samples)
+                         select (p, 11u + (uint)(p * 2 + k));
+        foreach (var c in _report.Cells.Select(c => c.Metrics).Append(_report.Baseline))
+            Assert.That(c.Generations.Select(g => (g.Prompt, g.Seed)), Is.EquivalentTo(documented));
     }
 
     [Test]
@@ -158,6 +168,58 @@ public class SweepTests
         var (none, why) = SweepRecommender.Recommend(baseline, [cells[1], cells[4]], settings, EffectMeasure.ProbeShift);
         Assert.That(none, Is.Null);
         Assert.That(why, Does.StartWith("no recommendation").And.Contain("1 of 2"));
+    }
+
+    /// <summary>A sweep without a probe or a neutral text leaves those measures out, and a candidate's own strengths replace the sweep's.</summary>
+    [Test]
+    public void UnmeasuredPartsAreNullAndACandidatesStrengthsAreItsOwn()
+    {
+        var settings = _settings with
+        {
+            Candidates = [new SweepCandidate("mood", _mood), new SweepCandidate("once", _mood) { Strengths = [2f] }],
+            LayerRows = [LayerSet.Of([3])],
+            Prompts = [_settings.Prompts[0]],
+            Probe = null,
+            NeutralText = null,
+            MaxTokens = 2,
+            Samples = 1,
+        };
+        var report = SteeringSweep.Run(_model, settings);
+        Assert.That(report.Cells.Select(c => (c.Candidate, c.Strength)), Is.EqualTo(new[] { ("mood", -1f), ("mood", 0f), ("mood", 1f), ("once", 2f) }));
+        foreach (var m in report.Cells.Select(c => c.Metrics).Append(report.Baseline))
+        {
+            Assert.That((m.LogOdds, m.Shift, m.NeutralPerplexity, m.PerplexityRatio), Is.EqualTo(((double?)null, (double?)null, (double?)null, (double?)null)));
+            Assert.That(m.ConceptRate, Is.Not.Null);
+        }
+        Assert.That(report.Recommendation, Is.Null);
+        Assert.That(report.RecommendationText, Is.EqualTo("no recommendation: without a neutral text the fluency cost cannot be bounded."));
+        Assert.That(report.EffectMeasure, Is.EqualTo("keyword rate change"));
+    }
+
+    [Test]
+    public void ANeutralTextOfTwoTokensIsEnoughAndOfOneIsRefused()
+    {
+        var tiny = _settings with { Prompts = [_settings.Prompts[0]], LayerRows = [LayerSet.Of([3])], Strengths = [1f], MaxTokens = 1, Samples = 1 };
+        Assert.That(_model.Tokenize("a"), Has.Length.EqualTo(2), "BOS and one token");
+        Assert.That(SteeringSweep.Run(_model, tiny with { NeutralText = "a" }).Baseline.NeutralPerplexity, Is.GreaterThan(1));
+        Assert.That(Assert.Throws<ArgumentException>(() => SteeringSweep.Run(_model, tiny with { NeutralText = "" }))!.Message,
+            Is.EqualTo("The neutral text has fewer than two tokens; perplexity needs at least two."));
+    }
+
+    /// <summary>Each prompt plus the tokens to generate must fit the model's trained context, to the token.</summary>
+    [Test]
+    public void PromptsMustFitTheTrainedContext()
+    {
+        var context = _model.Info.TrainedContextLength;
+        Assert.That(context, Is.GreaterThan(0));
+        SteeringSweep.CheckPromptsFit(_model, [3, context - 11], 10);
+        SteeringSweep.CheckPromptsFit(_model, [], 10);
+        var e = Assert.Throws<LlamaSteer.Errors.ContextOverflowException>(() => SteeringSweep.CheckPromptsFit(_model, [3, context - 10], 10))!;
+        Assert.That(e.Message, Is.EqualTo($"A prompt of {context - 10} tokens plus 10 generated tokens does not fit the model's context of {context} tokens; shorten the prompt or lower --max-tokens."));
+        Assert.That(() => SteeringSweep.Run(_model, _settings with { Prompts = [string.Join(" ", Enumerable.Repeat("Once upon a time", context / 4))] }),
+            Throws.InstanceOf<LlamaSteer.Errors.ContextOverflowException>());
+        Assert.Throws<ArgumentNullException>(() => SteeringSweep.Run(null!, _settings));
+        Assert.Throws<ArgumentNullException>(() => SteeringSweep.Run(_model, null!));
     }
 
     [Test]

@@ -8,7 +8,7 @@ namespace LlamaSteer.Core.Tests.Files;
 public class AtomicFileTests
 {
     [Test]
-    public void A_failed_write_names_the_target_not_the_temporary_file()
+    public void AFailedWriteNamesTheTargetNotTheTemporaryFile()
     {
         // /proc accepts no new files, not even from root.
         var target = "/proc/llamasteer-atomic-test.gguf";
@@ -18,7 +18,57 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void A_cancelled_write_leaves_neither_target_nor_temporary_file()
+    public void AWriteThatFailsMidwayKeepsTheOldFileAndLeavesNoTemporaryFile()
+    {
+        var folder = TestPaths.NewTempDirectory();
+        try
+        {
+            var target = Path.Combine(folder, "vector.gguf");
+            var original = Enumerable.Range(0, 5000).Select(i => (byte)i).ToArray();
+            File.WriteAllBytes(target, original);
+            FailingAfter? failing = null;
+            // 200 kB in 4 kB pieces through a stream that fails after 100 kB: the device filling up mid-write.
+            var e = Assert.Throws<IOException>(() => AtomicFile.Write(target, stream =>
+            {
+                failing = new FailingAfter(stream, 100_000);
+                for (var i = 0; i < 50; i++) failing.Write(new byte[4096]);
+            }))!;
+            Assert.That(failing!.Written, Is.EqualTo(24 * 4096), "the failure came mid-write, after 24 pieces reached the temporary file");
+            Assert.That(e.Message, Is.EqualTo($"Cannot write {target}: the disk is full."));
+            Assert.That(File.ReadAllBytes(target), Is.EqualTo(original), "the file already there was changed");
+            Assert.That(Directory.GetFileSystemEntries(folder).Select(Path.GetFileName), Is.EqualTo(new[] { "vector.gguf" }), "a temporary file was left");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>Passes writes through to the real file until <paramref name="limit"/> bytes have gone, then fails as a full disk does.</summary>
+    private sealed class FailingAfter(Stream inner, long limit) : Stream
+    {
+        public long Written { get; private set; }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            if (Written + count > limit) throw new IOException("No space left on device");
+            inner.Write(buffer, offset, count);
+            Written += count;
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Written; set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+
+    [Test]
+    public void ACancelledWriteLeavesNeitherTargetNorTemporaryFile()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -35,7 +85,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void Several_files_are_written_together_and_replace_older_ones()
+    public void SeveralFilesAreWrittenTogetherAndReplaceOlderOnes()
     {
         var folder = TestPaths.NewTempDirectory();
         try
@@ -55,7 +105,7 @@ public class AtomicFileTests
     }
 
     [Test]
-    public void When_one_of_several_files_cannot_be_written_none_is_replaced()
+    public void WhenOneOfSeveralFilesCannotBeWrittenNoneIsReplaced()
     {
         var folder = TestPaths.NewTempDirectory();
         try

@@ -8,7 +8,7 @@ public sealed class GgmlTypeInfoTests
     public static IEnumerable<GgmlType> KnownTypes() => GgmlTypeInfo.KnownTypes;
 
     [TestCaseSource(nameof(KnownTypes))]
-    public void Block_size_type_size_and_name_match_the_loaded_llama_cpp(GgmlType type)
+    public void BlockSizeTypeSizeAndNameMatchTheLoadedLlamaCpp(GgmlType type)
     {
         Assert.Multiple(() =>
         {
@@ -19,7 +19,7 @@ public sealed class GgmlTypeInfoTests
     }
 
     [Test]
-    public void Every_enum_member_is_in_the_table_and_ids_ggml_removed_are_not()
+    public void EveryEnumMemberIsInTheTableAndIdsGgmlRemovedAreNot()
     {
         Assert.That(GgmlTypeInfo.KnownTypes, Is.EquivalentTo(Enum.GetValues<GgmlType>()));
         // ggml.h: ids 4, 5 (Q4_2, Q4_3), 31-33 (Q4_0_x_x) and 36-38 (IQ4_NL_x_x) were removed; ggml gives them block size 0.
@@ -31,7 +31,7 @@ public sealed class GgmlTypeInfoTests
     }
 
     [Test]
-    public void Byte_size_is_blocks_per_row_times_block_bytes_times_rows()
+    public void ByteSizeIsBlocksPerRowTimesBlockBytesTimesRows()
     {
         var blocksPerRow = 3;
         long[] dims = [GgmlTypeInfo.BlockSize(GgmlType.Q4_K) * blocksPerRow, 5, 2];
@@ -43,7 +43,7 @@ public sealed class GgmlTypeInfoTests
     }
 
     [Test]
-    public void Invalid_shapes_and_unknown_types_are_refused()
+    public void InvalidShapesAndUnknownTypesAreRefused()
     {
         Assert.Multiple(() =>
         {

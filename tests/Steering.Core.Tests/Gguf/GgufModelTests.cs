@@ -10,7 +10,7 @@ public sealed class GgufModelTests
     private static readonly Lazy<GgufFile> Model = new(() => GgufFile.Read(TestPaths.Model));
 
     [Test]
-    public void Metadata_matches_the_model_README()
+    public void MetadataMatchesTheModelREADME()
     {
         var file = Model.Value;
 
@@ -29,7 +29,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void The_shipped_default_model_is_the_recorded_file()
+    public void TheShippedDefaultModelIsTheRecordedFile()
     {
         // Recorded in models/README.md: the tinyllamas stories260K conversion, 1,185,376 bytes.
         var path = Path.Combine(TestPaths.RepoRoot, "models", "stories260K.gguf");
@@ -45,7 +45,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void The_token_embedding_is_64_by_512()
+    public void TheTokenEmbeddingIs64By512()
     {
         var embedding = Model.Value.FindTensor("token_embd.weight");
 
@@ -55,7 +55,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void Every_tensor_lies_inside_the_file_after_the_data_offset()
+    public void EveryTensorLiesInsideTheFileAfterTheDataOffset()
     {
         var file = Model.Value;
 
@@ -69,7 +69,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void Header_metadata_and_tensor_table_match_llama_cpp_own_reader()
+    public void HeaderMetadataAndTensorTableMatchLlamaCppOwnReader()
     {
         var theirs = LlamaCppGguf.Read(TestPaths.Model);
 
@@ -79,7 +79,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void Float_tensors_read_as_finite_floats()
+    public void FloatTensorsReadAsFiniteFloats()
     {
         var file = Model.Value;
         var norm = file.Tensors.First(t => t.Type is GgmlType.F32 or GgmlType.F16 && t.Name.Contains("norm"));
@@ -92,7 +92,7 @@ public sealed class GgufModelTests
     }
 
     [Test]
-    public void Rewriting_the_metadata_with_From_gives_a_file_llama_cpp_reads_identically()
+    public void RewritingTheMetadataWithFromGivesAFileLlamaCppReadsIdentically()
     {
         var folder = TestPaths.NewTempDirectory();
         try

@@ -16,7 +16,7 @@ public sealed class GgufRoundTripTests
     public void DeleteFolder() => Directory.Delete(_folder, recursive: true);
 
     [Test]
-    public void Every_value_type_and_array_type_reads_back_equal_in_order()
+    public void EveryValueTypeAndArrayTypeReadsBackEqualInOrder()
     {
         var writer = GgufSamples.EveryValueType();
         var file = GgufFile.Read(GgufSamples.Write(writer, _folder));
@@ -31,7 +31,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Values_keep_their_exact_dotnet_types()
+    public void ValuesKeepTheirExactDotnetTypes()
     {
         var file = GgufFile.Read(GgufSamples.Write(GgufSamples.EveryValueType(), _folder));
 
@@ -51,7 +51,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Typed_getters_convert_integers_and_return_null_for_absent_keys()
+    public void TypedGettersConvertIntegersAndReturnNullForAbsentKeys()
     {
         var file = GgufFile.Read(GgufSamples.Write(GgufSamples.EveryValueType(), _folder));
 
@@ -75,7 +75,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Typed_getters_refuse_a_value_of_the_wrong_type_naming_file_and_key()
+    public void TypedGettersRefuseAValueOfTheWrongTypeNamingFileAndKey()
     {
         var path = GgufSamples.Write(GgufSamples.EveryValueType(), _folder);
         var file = GgufFile.Read(path);
@@ -94,7 +94,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void F32_and_F16_tensors_read_back_with_their_shapes_and_values()
+    public void F32AndF16TensorsReadBackWithTheirShapesAndValues()
     {
         var file = GgufFile.Read(GgufSamples.Write(GgufSamples.WithTensors(), _folder));
 
@@ -116,7 +116,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Raw_bytes_round_trip_for_a_quantized_tensor_and_bf16_widens_exactly()
+    public void RawBytesRoundTripForAQuantizedTensorAndBf16WidensExactly()
     {
         var q8 = new byte[GgmlTypeInfo.ByteSize(GgmlType.Q8_0, [64, 2])];
         Random.Shared.NextBytes(q8);
@@ -138,7 +138,7 @@ public sealed class GgufRoundTripTests
     [TestCase(64u)]
     [TestCase(1u)]
     [TestCase(4096u)]
-    public void Data_section_and_every_tensor_offset_respect_the_alignment(uint alignment)
+    public void DataSectionAndEveryTensorOffsetRespectTheAlignment(uint alignment)
     {
         var writer = GgufSamples.WithTensors().SetUInt32("general.alignment", alignment)
             .AddTensor("odd_sized", new float[7], 7);
@@ -161,7 +161,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Version_2_files_share_the_layout_and_are_read()
+    public void Version2FilesShareTheLayoutAndAreRead()
     {
         var path = GgufSamples.Write(GgufSamples.WithTensors(), _folder);
         var bytes = File.ReadAllBytes(path);
@@ -176,7 +176,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Default_alignment_is_32_without_general_alignment()
+    public void DefaultAlignmentIs32WithoutGeneralAlignment()
     {
         var file = GgufFile.Read(GgufSamples.Write(GgufSamples.WithTensors(), _folder));
 
@@ -186,7 +186,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Setting_a_key_twice_keeps_its_position_and_takes_the_new_value()
+    public void SettingAKeyTwiceKeepsItsPositionAndTakesTheNewValue()
     {
         var writer = new GgufWriter().SetString("a", "first").SetInt32("b", 1).SetString("a", "second").SetFloat32("c", 2f);
         var file = GgufFile.Read(GgufSamples.Write(writer, _folder));
@@ -196,7 +196,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void Stream_and_file_output_are_identical()
+    public void StreamAndFileOutputAreIdentical()
     {
         var writer = GgufSamples.WithTensors();
         var path = GgufSamples.Write(writer, _folder);
@@ -208,7 +208,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void From_copies_metadata_in_order_but_no_tensors()
+    public void FromCopiesMetadataInOrderButNoTensors()
     {
         var original = GgufFile.Read(GgufSamples.Write(GgufSamples.WithTensors(), _folder, "original.gguf"));
 
@@ -219,7 +219,7 @@ public sealed class GgufRoundTripTests
     }
 
     [Test]
-    public void ToString_summarises_arrays_and_escapes_strings()
+    public void ToStringSummarisesArraysAndEscapesStrings()
     {
         var tokens = GgufMetadataValue.From(Enumerable.Range(0, 100).Select(i => $"t{i}").ToArray());
         const string text = "{% if x %}\n\"hi\"\n{% endif %}";

@@ -96,7 +96,7 @@ public sealed class GgufValidationTests
     }
 
     [TestCaseSource(nameof(Corruptions))]
-    public void A_corrupt_file_fails_with_a_message_naming_the_file_and_the_problem(Corruption corruption)
+    public void ACorruptFileFailsWithAMessageNamingTheFileAndTheProblem(Corruption corruption)
     {
         var path = Corrupt(corruption);
         var expected = corruption.MessageParts(GgufFile.Read(_validPath));
@@ -111,20 +111,20 @@ public sealed class GgufValidationTests
     public static IEnumerable<Corruption> CorruptionsLlamaCppChecks() => Corruptions().Where(c => c.SameCheckInLlamaCpp);
 
     [TestCaseSource(nameof(CorruptionsLlamaCppChecks))]
-    public void LlamaCpp_refuses_what_it_checks_too(Corruption corruption)
+    public void LlamaCppRefusesWhatItChecksToo(Corruption corruption)
     {
         Assert.That(LlamaCppGguf.Read(Corrupt(corruption)), Is.Null);
     }
 
     [Test]
-    public void The_uncorrupted_sample_is_accepted_by_both_readers()
+    public void TheUncorruptedSampleIsAcceptedByBothReaders()
     {
         Assert.That(() => GgufFile.Read(_validPath), Throws.Nothing);
         Assert.That(LlamaCppGguf.Read(_validPath), Is.Not.Null);
     }
 
     [Test]
-    public void A_missing_file_is_FileNotFoundException_with_the_path()
+    public void AMissingFileIsFileNotFoundExceptionWithThePath()
     {
         var path = Path.Combine(_folder, "missing.gguf");
 
@@ -134,7 +134,7 @@ public sealed class GgufValidationTests
     }
 
     [Test]
-    public void Reading_tensor_data_of_a_file_shortened_after_it_was_read_fails_clearly()
+    public void ReadingTensorDataOfAFileShortenedAfterItWasReadFailsClearly()
     {
         var file = GgufFile.Read(_validPath);
         var last = file.Tensors[^1];
@@ -144,7 +144,7 @@ public sealed class GgufValidationTests
     }
 
     [Test]
-    public void A_tensor_of_another_file_is_refused()
+    public void ATensorOfAnotherFileIsRefused()
     {
         var file = GgufFile.Read(_validPath);
         var otherPath = Write(new GgufWriter().AddTensor(FirstTensor, new float[3], 3), _folder, "other.gguf");

@@ -17,7 +17,7 @@ public sealed class GgufWriterTests
     private string[] FolderContents() => Directory.GetFileSystemEntries(_folder).Select(Path.GetFileName).ToArray()!;
 
     [Test]
-    public void Writing_into_a_missing_folder_fails_and_creates_nothing()
+    public void WritingIntoAMissingFolderFailsAndCreatesNothing()
     {
         var path = Path.Combine(_folder, "no-such-folder", "out.gguf");
 
@@ -26,7 +26,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_tensor_callback_writing_too_few_bytes_leaves_the_existing_file_unchanged_and_no_temporary_file()
+    public void ATensorCallbackWritingTooFewBytesLeavesTheExistingFileUnchangedAndNoTemporaryFile()
     {
         var path = GgufSamples.Write(GgufSamples.WithTensors(), _folder, "model.gguf");
         var before = File.ReadAllBytes(path);
@@ -39,7 +39,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_tensor_callback_writing_too_much_or_throwing_fails_the_same_way()
+    public void ATensorCallbackWritingTooMuchOrThrowingFailsTheSameWay()
     {
         var path = GgufSamples.Write(GgufSamples.WithTensors(), _folder, "model.gguf");
         var before = File.ReadAllBytes(path);
@@ -53,7 +53,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_tensor_callback_writing_the_exact_size_produces_the_same_file_as_raw_bytes()
+    public void ATensorCallbackWritingTheExactSizeProducesTheSameFileAsRawBytes()
     {
         var raw = Enumerable.Range(0, 24).Select(i => (byte)i).ToArray();
         var streamed = GgufSamples.Write(new GgufWriter().AddTensor("t", GgmlType.I8, [24], data => data.Write(raw)), _folder, "streamed.gguf");
@@ -63,7 +63,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void Writing_over_an_existing_file_replaces_it()
+    public void WritingOverAnExistingFileReplacesIt()
     {
         var path = GgufSamples.Write(GgufSamples.WithTensors(), _folder, "model.gguf");
 
@@ -74,7 +74,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void Writing_onto_a_folder_fails_without_leaving_a_temporary_file()
+    public void WritingOntoAFolderFailsWithoutLeavingATemporaryFile()
     {
         var target = Directory.CreateDirectory(Path.Combine(_folder, "taken")).FullName;
 
@@ -83,7 +83,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_raw_tensor_whose_byte_count_does_not_match_its_shape_is_refused_when_added()
+    public void ARawTensorWhoseByteCountDoesNotMatchItsShapeIsRefusedWhenAdded()
     {
         var writer = new GgufWriter();
         var q4Bytes = GgmlTypeInfo.ByteSize(GgmlType.Q4_0, [64]);
@@ -99,7 +99,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void Names_and_keys_are_checked_when_added()
+    public void NamesAndKeysAreCheckedWhenAdded()
     {
         var writer = new GgufWriter().AddTensor("taken", new float[1], 1);
 
@@ -118,7 +118,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_tensor_name_of_63_bytes_is_the_longest_llama_cpp_accepts()
+    public void ATensorNameOf63BytesIsTheLongestLlamaCppAccepts()
     {
         var path = GgufSamples.Write(new GgufWriter().AddTensor(new string('n', 63), new float[1], 1), _folder);
 
@@ -126,7 +126,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void Arrays_given_to_the_writer_are_copied()
+    public void ArraysGivenToTheWriterAreCopied()
     {
         var values = new[] { 1, 2, 3 };
         var data = new[] { 1f, 2f };
@@ -141,7 +141,7 @@ public sealed class GgufWriterTests
     }
 
     [Test]
-    public void A_file_from_the_writer_reads_the_same_in_llama_cpp()
+    public void AFileFromTheWriterReadsTheSameInLlamaCpp()
     {
         var writer = GgufSamples.WithTensors().SetUInt32("general.alignment", 64);
         var path = GgufSamples.Write(writer, _folder);

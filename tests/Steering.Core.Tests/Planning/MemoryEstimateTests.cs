@@ -50,7 +50,7 @@ public class MemoryEstimateTests
     [TestCase(256, 1, 256)]
     [TestCase(2048, 1, 512)]
     [TestCase(1000, 8, 64)]
-    public void Shipped_model_estimate_matches_the_cpu_allocations(int contextSize, int sequences, int batch)
+    public void ShippedModelEstimateMatchesTheCpuAllocations(int contextSize, int sequences, int batch)
     {
         var (e, m) = EstimateAndMeasure(TestPaths.Model, contextSize, sequences, batch);
         AssertMatches(TestPaths.Model, e, m);
@@ -59,7 +59,7 @@ public class MemoryEstimateTests
     [TestCase(GgmlType.F16, false)]
     [TestCase(GgmlType.Q8_0, false)]
     [TestCase(GgmlType.F32, true)]
-    public void Synthetic_model_estimate_matches_the_cpu_allocations(GgmlType type, bool tied)
+    public void SyntheticModelEstimateMatchesTheCpuAllocations(GgmlType type, bool tied)
     {
         var path = Path.Combine(_dir, "model.gguf");
         // Grouped-query attention (8 heads, 2 KV heads) and a vocabulary larger than the donor's, written in milliseconds.
@@ -71,7 +71,7 @@ public class MemoryEstimateTests
     }
 
     [Test]
-    public void Offloading_counts_the_output_layer_first_then_layers_from_the_last()
+    public void OffloadingCountsTheOutputLayerFirstThenLayersFromTheLast()
     {
         var e = MemoryEstimate.For(TestPaths.Model, new MemoryRequest(2048));
         Assert.Multiple(() =>

@@ -26,7 +26,7 @@ public class EmbeddingGateTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
+        _model = SharedModel.Model;
         _weights = ModelWeights.Load(TestPaths.Model);
         _dir = TestPaths.NewTempDirectory();
     }
@@ -35,7 +35,6 @@ public class EmbeddingGateTests
     public void Free()
     {
         _weights.Dispose();
-        _model.Dispose();
         Directory.Delete(_dir, true);
     }
 

@@ -19,13 +19,12 @@ public class SchedulerTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
+        _model = SharedModel.Model;
         var rng = new Random(5);
         _vector = new SteeringVector(_model.EmbeddingSize, Enumerable.Range(1, _model.LayerCount - 1)
             .ToDictionary(l => l, _ => Enumerable.Range(0, _model.EmbeddingSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()), "llama");
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private static readonly GenerationOptions Greedy = new() { MaxTokens = 24, Sampling = SamplingOptions.Greedy };
 

@@ -20,12 +20,10 @@ public class AdjustToTargetTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        var data = DatasetTokenizer.Tokenize(_model, ContrastiveDataset.Load(Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "tinystories-happy-sad.jsonl")));
-        _vector = VectorTrainer.Train(_model, data.Positives, data.Negatives, new TrainingOptions { Layers = LayerSet.Range(1, 4), Threads = 1 }, new VectorProvenance()).Vector;
+        _model = SharedModel.Model;
+        _vector = SharedModel.Vector("tinystories-happy-sad");
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     [Test]
     public void OneClampTermPerLayerAtThePositiveMean()

@@ -26,9 +26,8 @@ public class ClasTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        var data = DatasetTokenizer.Tokenize(_model, ContrastiveDataset.Load(Path.Combine(Datasets, "tinystories-girl-boy.jsonl")));
-        _vector = VectorTrainer.Train(_model, data.Positives, data.Negatives, new TrainingOptions { Layers = LayerSet.Range(1, 4), Threads = 1 }, new VectorProvenance()).Vector;
+        _model = SharedModel.Model;
+        _vector = SharedModel.Vector("tinystories-girl-boy");
         _girls = LabelledPromptSet.Load(Path.Combine(Datasets, "conditions", "girl-prompts.jsonl"));
         _dir = TestPaths.NewTempDirectory();
     }
@@ -36,7 +35,6 @@ public class ClasTests
     [OneTimeTearDown]
     public void Free()
     {
-        _model.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 

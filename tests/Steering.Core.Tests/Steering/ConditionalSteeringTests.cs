@@ -25,23 +25,16 @@ public class ConditionalSteeringTests
 
     private static string Datasets => Path.Combine(TestPaths.RepoRoot, "vectors", "datasets");
 
-    private SteeringVector Train(string dataset)
-    {
-        var data = DatasetTokenizer.Tokenize(_model, ContrastiveDataset.Load(Path.Combine(Datasets, dataset + ".jsonl")));
-        return VectorTrainer.Train(_model, data.Positives, data.Negatives, new TrainingOptions { Layers = LayerSet.Range(1, 4), Threads = 1 }, new VectorProvenance()).Vector;
-    }
-
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        _girlBoy = Train("tinystories-girl-boy");
-        _happySad = Train("tinystories-happy-sad");
+        _model = SharedModel.Model;
+        _girlBoy = SharedModel.Vector("tinystories-girl-boy");
+        _happySad = SharedModel.Vector("tinystories-happy-sad");
         _girls = LabelledPromptSet.Load(Path.Combine(Datasets, "conditions", "girl-prompts.jsonl"));
         _girl = ConditionFitter.FitBestLayer(_model, _girls.Select("fit", true), _girls.Select("fit", false), _girlBoy, LayerSet.Range(1, 4), "girl", threads: 1);
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private static SteeringPlan Happy(SteeringVector v, float strength) =>
         new([new SteeringTerm(v, strength, null, SteeringOperator.Add, TokenWindow.Generated) { Name = "happy" }]);
@@ -60,7 +53,7 @@ public class ConditionalSteeringTests
     public void ConditionHoldsForItsPromptsAndNotForOthersOnTheHeldOutSplit(string set, string? conditionDataset, double bar)
     {
         var prompts = LabelledPromptSet.Load(Path.Combine(Datasets, "conditions", set + ".jsonl"));
-        var vector = conditionDataset is null ? null : Train(conditionDataset);
+        var vector = conditionDataset is null ? null : SharedModel.Vector(conditionDataset);
         var condition = ConditionFitter.FitBestLayer(_model, prompts.Select("fit", true), prompts.Select("fit", false), vector, LayerSet.Range(1, 4), set, threads: 1);
         var rule = ConditionalRule.IfAny("steer", Happy(_happySad, 2), condition);
         var pos = ConditionalSteering.Decide(_model, prompts.Select("test", true), [rule], threads: 1);

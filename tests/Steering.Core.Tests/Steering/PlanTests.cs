@@ -20,13 +20,10 @@ public class PlanTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        var rng = new Random(3);
-        _vector = new SteeringVector(_model.EmbeddingSize, Enumerable.Range(0, _model.LayerCount)
-            .ToDictionary(l => l, _ => Enumerable.Range(0, _model.EmbeddingSize).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()), "llama");
+        _model = SharedModel.Model;
+        _vector = SharedModel.RandomVector(seed: 3);
     }
 
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private InferenceContext Context(int sequences = 2) =>
         _model.CreateContext(new ContextOptions { Threads = 1, MaxSequences = sequences, EnableGraphHooks = true, ContextSize = 256 });
@@ -91,6 +88,123 @@ public class PlanTests
             Assert.That(Math.Abs(TensorPrimitives.Dot(h, unit)), Is.LessThan(1e-4f), $"row {r}");
             Assert.That(Math.Abs(TensorPrimitives.Dot(plain.AsSpan(r * _model.EmbeddingSize, _model.EmbeddingSize), unit)), Is.GreaterThan(1e-3f), "nothing to remove: the test would be vacuous");
         }
+    }
+
+    [Test]
+    public void AblateRemovesTheProjectionOnEveryLayerOfTheTerm()
+    {
+        var tokens = Tokens("Lily was happy and she played");
+        var plan = new SteeringPlan([new SteeringTerm(_vector, 0f, LayerSet.Range(1, 3), SteeringOperator.Ablate)]);
+        foreach (var layer in new[] { 1, 3 })
+        {
+            var rows = LayerRowsAfter(plan, tokens, layer, tokens.Length);
+            var unit = _vector.Direction(layer).ToArray();
+            TensorPrimitives.Divide(unit, TensorPrimitives.Norm(unit), unit);
+            for (var r = 0; r < tokens.Length; r++)
+                Assert.That(Math.Abs(TensorPrimitives.Dot(rows.AsSpan(r * _model.EmbeddingSize, _model.EmbeddingSize), unit)), Is.LessThan(1e-4f), $"layer {layer}, row {r}");
+        }
+    }
+
+    /// <summary>The last layer's l_out holds only the rows that produce logits: in a batch, each sequence's plan must reach its own.</summary>
+    [Test]
+    public void PlansOnTheLastLayerSteerEachSequencesOutputRowInABatch()
+    {
+        var last = _model.LayerCount - 1;
+        string[] prompts = ["Once upon a time, there was a", "Tim went to the park and saw a", "The little dog was"];
+        SteeringPlan[] plans =
+        [
+            new([new SteeringTerm(_vector, 2f, LayerSet.Of([last]))]),
+            SteeringPlan.None,
+            new([new SteeringTerm(_vector.Scale(-1), 3f, LayerSet.Of([last - 1, last]))]),
+        ];
+        float[] Alone(int i)
+        {
+            using var one = Context(1);
+            using var l = one.Acquire();
+            var b = new TokenBatch();
+            var t = Tokens(prompts[i]);
+            var at = b.AddSequence(t, 0, 0);
+            var h = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+            h.Prepare(b, new Dictionary<int, SequenceSteering> { [0] = new(plans[i], t.Length) });
+            l.Decode(b, h);
+            return l.Logits(at).ToArray();
+        }
+        using var ctx = Context(3);
+        using var lease = ctx.Acquire();
+        var batch = new TokenBatch();
+        var outputs = new int[3];
+        var steering = new Dictionary<int, SequenceSteering>();
+        for (var i = 0; i < 3; i++)
+        {
+            var t = Tokens(prompts[i]);
+            outputs[i] = batch.AddSequence(t, 0, i);
+            steering[i] = new(plans[i], t.Length);
+        }
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        hook.Prepare(batch, steering);
+        lease.Decode(batch, hook);
+        for (var i = 0; i < 3; i++)
+            Assert.That(MaxDiff(lease.Logits(outputs[i]), Alone(i)), Is.LessThan(1e-4f), $"sequence {i}");
+        using var plain = Context(1);
+        using var plainLease = plain.Acquire();
+        var p = new TokenBatch();
+        var o = p.AddSequence(Tokens(prompts[0]), 0, 0);
+        plainLease.Decode(p);
+        Assert.That(MaxDiff(plainLease.Logits(o), Alone(0)), Is.GreaterThan(1e-2f), "the last layer's plan changed nothing");
+    }
+
+    /// <summary>A hook has work only for the batch it last prepared: after a batch without plans, decoding skips the callback.</summary>
+    [Test]
+    public void AHookHasWorkOnlyForTheBatchItLastPrepared()
+    {
+        var tokens = Tokens("Once upon a time");
+        var batch = new TokenBatch();
+        batch.AddSequence(tokens, 0, 0);
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        Assert.That(hook.HasWork, Is.False);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(new SteeringPlan([new SteeringTerm(_vector, 1f, LayerSet.Of([2]))]), tokens.Length) });
+        Assert.That(hook.HasWork, Is.True);
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering>());
+        Assert.That(hook.HasWork, Is.False, "the previous batch's layers were kept");
+        hook.Prepare(batch, new Dictionary<int, SequenceSteering> { [0] = new(new SteeringPlan([new SteeringTerm(_vector, 1f, LayerSet.Of([2]), SteeringOperator.Add, TokenWindow.Generated)]), tokens.Length) });
+        Assert.That(hook.HasWork, Is.False, "a window that holds none of the batch's tokens");
+    }
+
+    /// <summary>Plans are meant to be immutable, but one whose term list was changed after use must steer by its new terms.</summary>
+    [Test]
+    public void APlanWhoseTermsChangedIsCompiledAgain()
+    {
+        var tokens = Tokens("Tim had a big red ball");
+        var terms = new List<SteeringTerm> { new(_vector, 0f, LayerSet.Of([2]), SteeringOperator.Ablate) };
+        var plan = new SteeringPlan(terms);
+        using var ctx = Context(1);
+        using var lease = ctx.Acquire();
+        var hook = new PlanHook(_model.LayerCount, _model.EmbeddingSize);
+        float[] Run()
+        {
+            lease.ClearMemory();
+            var b = new TokenBatch();
+            var at = b.AddSequence(tokens, 0, 0);
+            hook.Prepare(b, new Dictionary<int, SequenceSteering> { [0] = new(plan, tokens.Length) });
+            lease.Decode(b, hook);
+            return lease.Logits(at).ToArray();
+        }
+        var ablated = Run();
+        var clamp = new SteeringTerm(_vector, 2.5f, LayerSet.Of([3]), SteeringOperator.Clamp);
+        terms[0] = clamp;
+        var clamped = Run();
+        var add = new SteeringTerm(_vector, 1f, LayerSet.Of([1]));
+        terms.Add(add);
+        var clampedAndAdded = Run();
+        // The same terms in plans made fresh.
+        plan = new SteeringPlan([clamp]);
+        var freshClamped = Run();
+        plan = new SteeringPlan([clamp, add]);
+        var freshBoth = Run();
+        Assert.That(MaxDiff(ablated, clamped), Is.GreaterThan(1e-3f), "the changed term was not used");
+        Assert.That(MaxDiff(clamped, freshClamped), Is.LessThan(1e-5f));
+        Assert.That(MaxDiff(clampedAndAdded, freshBoth), Is.LessThan(1e-5f));
+        Assert.That(MaxDiff(clamped, clampedAndAdded), Is.GreaterThan(1e-3f), "the added term was not used");
     }
 
     [TestCase(2.5f)]

@@ -19,7 +19,7 @@ public class TensorAccessTests
             .Select(f => (Path.GetRelativePath(TestPaths.RepoRoot, f), File.ReadAllText(f)));
 
     [Test]
-    public void No_code_reads_a_tensor_data_pointer()
+    public void NoCodeReadsATensorDataPointer()
     {
         var offenders = Sources().Where(s => Regex.IsMatch(s.Text, @"->\s*Data\b|\bGgmlTensor\s*\*[^;]*\.Data\b")).Select(s => s.File.Replace('\\', '/'))
             .Where(f => f != TrainingTensor || !OnlyWithoutBuffer(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, f)))).ToList();
@@ -27,7 +27,7 @@ public class TensorAccessTests
     }
 
     [Test]
-    public void Only_graph_tensor_moves_tensor_data_and_only_through_the_backend_calls()
+    public void OnlyGraphTensorMovesTensorDataAndOnlyThroughTheBackendCalls()
     {
         var users = Sources().Select(s => (File: s.File.Replace('\\', '/'), s.Text))
             .Where(s => !s.File.StartsWith("src/Steering.Native/Interop/", StringComparison.Ordinal)) // the declarations

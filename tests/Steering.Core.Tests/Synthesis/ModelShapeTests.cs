@@ -8,7 +8,7 @@ namespace LlamaSteer.Core.Tests.Synthesis;
 public class ModelShapeTests
 {
     [Test]
-    public void Every_preset_can_be_built_in_every_weight_type()
+    public void EveryPresetCanBeBuiltInEveryWeightType()
     {
         foreach (var (name, shape) in ModelShape.Presets)
             foreach (var type in SyntheticModelSpec.WeightTypes)
@@ -20,7 +20,7 @@ public class ModelShapeTests
     // and no biases, so the llama tensors planned for the preset must add up to exactly the same.
     [TestCase("smollm2-135m", 134_515_008L)]
     [TestCase("llama-3.2-1b", 1_235_814_400L)]
-    public void Presets_with_tied_embeddings_have_the_parameter_count_of_the_released_model(string preset, long parameters)
+    public void PresetsWithTiedEmbeddingsHaveTheParameterCountOfTheReleasedModel(string preset, long parameters)
     {
         var tensors = SyntheticModelWriter.Plan(new SyntheticModelSpec(ModelShape.Presets[preset]) { TiedEmbeddings = true });
 
@@ -28,7 +28,7 @@ public class ModelShapeTests
     }
 
     [Test]
-    public void The_plan_follows_llama_cpps_tensor_names_and_shapes()
+    public void ThePlanFollowsLlamaCppsTensorNamesAndShapes()
     {
         var shape = new ModelShape(64, 2, 4, 2, 128, 600);
 
@@ -53,7 +53,7 @@ public class ModelShapeTests
     }
 
     [Test]
-    public void Every_problem_is_named_at_once()
+    public void EveryProblemIsNamedAtOnce()
     {
         var problems = new ModelShape(100, 600, 3, 2, 50, 600).Problems(GgmlType.Q4_0);
 
@@ -65,7 +65,7 @@ public class ModelShapeTests
     }
 
     [Test]
-    public void An_odd_head_size_is_refused()
+    public void AnOddHeadSizeIsRefused()
     {
         Assert.That(new ModelShape(60, 1, 4, 4, 64, 600).Problems(GgmlType.F32), Has.One.Contains("odd"));
     }

@@ -49,7 +49,7 @@ public class SyntheticModelWriterTests
     [TestCase(GgmlType.F16)]
     [TestCase(GgmlType.Q8_0)]
     [TestCase(GgmlType.Q4_0)]
-    public void Each_type_loads_with_the_requested_shape_and_decodes(GgmlType type)
+    public void EachTypeLoadsWithTheRequestedShapeAndDecodes(GgmlType type)
     {
         var path = Write(new SyntheticModelSpec(Small) { WeightType = type, Seed = 7 });
 
@@ -85,7 +85,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Activations_stay_finite_and_spread_through_many_layers()
+    public void ActivationsStayFiniteAndSpreadThroughManyLayers()
     {
         var path = Write(new SyntheticModelSpec(Small with { LayerCount = 24 }));
 
@@ -100,7 +100,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void The_same_seed_gives_the_same_bytes_and_the_same_text()
+    public void TheSameSeedGivesTheSameBytesAndTheSameText()
     {
         var spec = new SyntheticModelSpec(Small) { WeightType = GgmlType.Q8_0, Seed = 42 };
         var first = Write(spec, "a.gguf");
@@ -113,7 +113,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Another_seed_gives_other_weights_in_every_matrix()
+    public void AnotherSeedGivesOtherWeightsInEveryMatrix()
     {
         var first = GgufFile.Read(Write(new SyntheticModelSpec(Small) { Seed = 1 }, "a.gguf"));
         var second = GgufFile.Read(Write(new SyntheticModelSpec(Small) { Seed = 2 }, "b.gguf"));
@@ -132,7 +132,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Matrices_have_mean_zero_and_standard_deviation_one_over_the_root_of_their_row_length()
+    public void MatricesHaveMeanZeroAndStandardDeviationOneOverTheRootOfTheirRowLength()
     {
         var file = GgufFile.Read(Write(new SyntheticModelSpec(Small)));
 
@@ -154,7 +154,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void The_donor_tokenizer_is_copied_and_padded_with_unused_placeholders()
+    public void TheDonorTokenizerIsCopiedAndPaddedWithUnusedPlaceholders()
     {
         var file = GgufFile.Read(Write(new SyntheticModelSpec(Small)));
 
@@ -175,12 +175,12 @@ public class SyntheticModelWriterTests
                 Assert.That(file.Metadata[key], Is.EqualTo(value), key);
         });
         using var model = LlamaModel.Load(file.FilePath);
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         Assert.That(model.Tokenize("Once upon a time, Lily was happy."), Is.EqualTo(original.Tokenize("Once upon a time, Lily was happy.")));
     }
 
     [Test]
-    public void A_vocabulary_the_size_of_the_donors_needs_no_padding()
+    public void AVocabularyTheSizeOfTheDonorsNeedsNoPadding()
     {
         var file = GgufFile.Read(Write(new SyntheticModelSpec(Small with { VocabularySize = 512 })));
 
@@ -190,7 +190,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Tied_embeddings_leave_out_the_output_matrix_and_still_decode()
+    public void TiedEmbeddingsLeaveOutTheOutputMatrixAndStillDecode()
     {
         var path = Write(new SyntheticModelSpec(Small) { WeightType = GgmlType.Q4_0, TiedEmbeddings = true });
 
@@ -200,7 +200,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Progress_reaches_every_tensor_and_every_byte()
+    public void ProgressReachesEveryTensorAndEveryByte()
     {
         var reports = new List<SynthesisProgress>();
         var path = Write(new SyntheticModelSpec(Small), progress: new Collect(reports));
@@ -218,7 +218,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Cancelling_writes_nothing()
+    public void CancellingWritesNothing()
     {
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
@@ -233,7 +233,7 @@ public class SyntheticModelWriterTests
     [TestCase(64, 4, 2, 100, "n_ff 100 is not a multiple of 32, the block size of q8_0")]
     [TestCase(48, 4, 2, 128, "n_embd 48 is not a multiple of 32")]
     [TestCase(0, 4, 2, 128, "n_embd must be at least 1")]
-    public void Shapes_llama_cpp_cannot_build_are_refused_before_writing(int embedding, int heads, int kvHeads, int feedForward, string problem)
+    public void ShapesLlamaCppCannotBuildAreRefusedBeforeWriting(int embedding, int heads, int kvHeads, int feedForward, string problem)
     {
         var spec = new SyntheticModelSpec(new ModelShape(embedding, 2, heads, kvHeads, feedForward, 600)) { WeightType = GgmlType.Q8_0 };
 
@@ -244,7 +244,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Row_lengths_need_whole_blocks_only_for_quantized_types()
+    public void RowLengthsNeedWholeBlocksOnlyForQuantizedTypes()
     {
         var shape = new ModelShape(48, 2, 4, 2, 100, 600);
 
@@ -255,7 +255,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void A_vocabulary_smaller_than_the_donors_is_refused()
+    public void AVocabularySmallerThanTheDonorsIsRefused()
     {
         var error = Assert.Throws<ModelSynthesisException>(() => Write(new SyntheticModelSpec(Small with { VocabularySize = 500 })))!;
 
@@ -263,7 +263,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void A_donor_without_a_vocabulary_is_refused()
+    public void ADonorWithoutAVocabularyIsRefused()
     {
         var donorPath = Path.Combine(_dir, "no-vocab.gguf");
         new GgufWriter().SetString("general.architecture", "llama").WriteTo(donorPath);
@@ -276,7 +276,7 @@ public class SyntheticModelWriterTests
     }
 
     [Test]
-    public void Types_other_than_the_four_are_refused()
+    public void TypesOtherThanTheFourAreRefused()
     {
         var error = Assert.Throws<ModelSynthesisException>(() => Write(new SyntheticModelSpec(new ModelShape(256, 1, 4, 4, 256, 600)) { WeightType = GgmlType.Q4_K }))!;
 

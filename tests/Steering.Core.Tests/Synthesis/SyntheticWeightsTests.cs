@@ -14,7 +14,7 @@ public class SyntheticWeightsTests
     }
 
     [Test]
-    public void A_row_depends_only_on_its_seed_and_index()
+    public void ARowDependsOnlyOnItsSeedAndIndex()
     {
         var seed = SyntheticWeights.TensorSeed(1, "blk.0.attn_q.weight");
         var before = Row(seed, 5);
@@ -26,7 +26,7 @@ public class SyntheticWeightsTests
     }
 
     [Test]
-    public void Tensor_seeds_differ_by_name_and_by_model_seed_and_repeat_for_both()
+    public void TensorSeedsDifferByNameAndByModelSeedAndRepeatForBoth()
     {
         var names = Enumerable.Range(0, 30).Select(i => $"blk.{i}.ffn_up.weight").Append("token_embd.weight").Append("output.weight").ToArray();
 
@@ -37,7 +37,7 @@ public class SyntheticWeightsTests
     }
 
     [Test]
-    public void Values_are_roughly_normal_with_the_standard_deviation_asked_for()
+    public void ValuesAreRoughlyNormalWithTheStandardDeviationAskedFor()
     {
         const float std = 0.125f;
         var values = Enumerable.Range(0, 64).SelectMany(r => Row(99, r, 4096, std)).Select(v => (double)v).ToArray();

@@ -19,7 +19,7 @@ public class BipoTests
     [TestCase("tinystories-girl-boy")]
     public void HeldOutMarginRisesForPlusVAndFallsForMinusV(string set)
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var steps = new List<TrainingProgress>();
         var result = BipoTrainer.Train(model, weights, PreferenceDataset.Load(Set(set, "train")), PreferenceDataset.Load(Set(set, "heldout")),
@@ -35,7 +35,7 @@ public class BipoTests
     [Test]
     public void EqualSeedsGiveEqualVectorsAndOtherSeedsOtherOnes()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var data = PreferenceDataset.Load(Set("tinystories-kind-mean", "heldout"));
         float[] Run(int seed) => BipoTrainer.Train(model, weights, data, null,

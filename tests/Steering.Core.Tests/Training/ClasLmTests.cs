@@ -24,7 +24,7 @@ public class ClasLmTests
     [Test]
     public void GraphSteeringEqualsThePlanHookWithTheSavedParameters()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var n = model.EmbeddingSize;
         var vector = RandomVector(n);
@@ -76,7 +76,7 @@ public class ClasLmTests
     [Test]
     public void TrainingLowersTheValidationLossOfHeldOutTargets()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var folder = Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "clas");
         var train = CompletionDataset.Load(Path.Combine(folder, "happy-completions.train.jsonl")).Tokenize(model).Take(20).ToList();
@@ -102,7 +102,7 @@ public class ClasGradientTests
     [Test]
     public void WeightAndBiasGradientsEqualFiniteDifferencesThroughThePlanHook()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var n = model.EmbeddingSize;
         const int layer = 3;

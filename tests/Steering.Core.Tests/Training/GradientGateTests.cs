@@ -20,7 +20,7 @@ public class GradientGateTests
     [TestCase(4)]
     public void VectorGradientEqualsFiniteDifferencesOfLlamaCppsLoss(int layer)
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var prompt = model.Tokenize(Prompt);
         int[] tokens = [.. prompt, .. model.Tokenize(Response, addSpecial: false)];

@@ -13,7 +13,7 @@ public class TokenTrainingTests
     [Test]
     public void TrainingABehaviourTokenLowersTheHeldOutKl()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         var prompts = ContrastiveDataset.LoadPromptList(Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "tokens", "tinystories-prompts.txt")).Take(8).ToList();
         var options = new TokenTrainingOptions { Samples = 2, MaxTokens = 16, Epochs = 3, GradientAccumulation = 2 };

@@ -31,12 +31,10 @@ public class ExtractionTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
+        _model = SharedModel.Model;
         _pos = Pairs.Select(p => new CaptureItem(_model.Tokenize(p.Girl), 1)).ToArray();
         _neg = Pairs.Select(p => new CaptureItem(_model.Tokenize(p.Boy), 1)).ToArray();
     }
-
-    [OneTimeTearDown] public void Free() => _model.Dispose();
 
     private TrainingReport Train(ExtractionMethod method, VectorScaling scaling = VectorScaling.Separation, CapturePositions positions = CapturePositions.CompletionMean) =>
         VectorTrainer.Train(_model, _pos, _neg, new TrainingOptions { Method = method, Scaling = scaling, Positions = positions, Layers = LayerSet.Range(1, 4), Threads = 1 }, new VectorProvenance());
@@ -71,6 +69,31 @@ public class ExtractionTests
         var sep = Train(ExtractionMethod.Mean, VectorScaling.Separation).Vector;
         foreach (var l in raw.Layers)
             Assert.That(sep.Direction(l).ToArray(), Is.EqualTo(raw.Direction(l).ToArray()).Within(1e-4f));
+    }
+
+    [TestCase(ExtractionMethod.Mean)]
+    [TestCase(ExtractionMethod.MeanCentred)]
+    [TestCase(ExtractionMethod.PcaDiff)]
+    [TestCase(ExtractionMethod.PcaCenter)]
+    [TestCase(ExtractionMethod.Probe)]
+    public void SeparationScalingMovesTheMeanNegativeOntoTheMeanPositive(ExtractionMethod method)
+    {
+        var unit = Train(method, VectorScaling.Unit).Vector;
+        var separation = Train(method, VectorScaling.Separation).Vector;
+        using var capturer = new ActivationCapturer(_model, 1);
+        var layers = LayerSet.Range(1, 4);
+        var pos = capturer.Capture(_pos, layers, CapturePositions.CompletionMean);
+        var neg = capturer.Capture(_neg, layers, CapturePositions.CompletionMean);
+        foreach (var l in layers.Layers)
+        {
+            // The class means' distance along the unit direction, from the captured rows.
+            var u = unit.Direction(l).ToArray();
+            var distance = Enumerable.Range(0, pos.RowCount).Average(r => TensorPrimitives.Dot(pos.Row(l, r), u))
+                - Enumerable.Range(0, neg.RowCount).Average(r => TensorPrimitives.Dot(neg.Row(l, r), u));
+            Assert.That(distance, Is.GreaterThan(0), $"{method}, layer {l}");
+            var expected = u.Select(x => (float)(x * distance)).ToArray();
+            Assert.That(separation.Direction(l).ToArray(), Is.EqualTo(expected).Within(1e-3f * (float)distance), $"{method}, layer {l}");
+        }
     }
 
     [Test]

@@ -17,8 +17,8 @@ public class LayerMappingTests
     private LlamaModel _model = null!;
     private string _dir = null!;
 
-    [OneTimeSetUp] public void Load() { _model = LlamaModel.Load(TestPaths.Model); _dir = TestPaths.NewTempDirectory(); }
-    [OneTimeTearDown] public void Free() { _model.Dispose(); Directory.Delete(_dir, true); }
+    [OneTimeSetUp] public void Load() { _model = SharedModel.Model; _dir = TestPaths.NewTempDirectory(); }
+    [OneTimeTearDown] public void Free() => Directory.Delete(_dir, true);
 
     private float[] Logits(Action<ContextLease> setup, IGraphHook? hook)
     {

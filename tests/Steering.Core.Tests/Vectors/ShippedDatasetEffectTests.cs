@@ -29,8 +29,7 @@ public class ShippedDatasetEffectTests
 
     private LlamaModel _model = null!;
 
-    [OneTimeSetUp] public void Load() => _model = LlamaModel.Load(TestPaths.Model);
-    [OneTimeTearDown] public void Free() => _model.Dispose();
+    [OneTimeSetUp] public void Load() => _model = SharedModel.Model;
 
     [TestCaseSource(nameof(Datasets))]
     public void VectorMovesTheConceptMonotonically(string name)
@@ -40,10 +39,8 @@ public class ShippedDatasetEffectTests
         var inDataset = data.Pairs.SelectMany(p => new[] { p.Prompt, p.Positive, p.Negative }).Where(t => t is not null).ToList();
         Assert.That(probe.Prompts.Where(p => inDataset.Any(t => t!.Contains(p, StringComparison.Ordinal) && p.Length > 20)), Is.Empty, "probe prompts must be held out");
 
-        var tokenized = DatasetTokenizer.Tokenize(_model, data);
-        var layers = LayerSet.Range(1, 4);
-        var report = VectorTrainer.Train(_model, tokenized.Positives, tokenized.Negatives, new TrainingOptions { Layers = layers, Threads = 1 }, new VectorProvenance());
-        var effect = ConceptEffect.Sweep(_model, report.Vector, layers, probe.Prompts, ProbeTokens.Resolve(_model, probe.Positive, probe.Negative),
+        var layers = SharedModel.Layers;
+        var effect = ConceptEffect.Sweep(_model, SharedModel.Vector(name), layers, probe.Prompts, ProbeTokens.Resolve(_model, probe.Positive, probe.Negative),
             [-2f, -1f, -0.5f, 0f, 0.5f, 1f, 2f], threads: 1);
         var means = effect.Select(e => e.MeanLogProbDifference).ToArray();
         TestContext.Out.WriteLine($"{name}: {string.Join("  ", means.Select(m => m.ToString("+0.00;-0.00")))}");

@@ -12,7 +12,7 @@ public class VectorSpecTests
     [TestCase("dir/lily.gguf:-0.5@1-3", "dir/lily.gguf", -0.5f, "1-3")]
     [TestCase("lily.gguf@0,2", "lily.gguf", 1f, "0,2")]
     [TestCase("v.gguf:1e-1@4", "v.gguf", 0.1f, "4")]
-    public void Parses_path_strength_and_layers(string text, string path, float strength, string? layers)
+    public void ParsesPathStrengthAndLayers(string text, string path, float strength, string? layers)
     {
         var spec = VectorSpec.Parse(text, layerCount: 5);
 
@@ -26,13 +26,13 @@ public class VectorSpecTests
     [TestCase("v.gguf:1e99", "finite")]
     [TestCase("v.gguf@5", "outside the model")]
     [TestCase("v.gguf@2-1", "runs backwards")]
-    public void Refuses_what_cannot_be_used(string text, string problem)
+    public void RefusesWhatCannotBeUsed(string text, string problem)
     {
         Assert.That(() => VectorSpec.Parse(text, layerCount: 5), Throws.ArgumentException.With.Message.Contains(problem));
     }
 
     [Test]
-    public void A_colon_that_is_part_of_an_existing_file_name_is_not_a_strength()
+    public void AColonThatIsPartOfAnExistingFileNameIsNotAStrength()
     {
         var dir = Testing.TestPaths.NewTempDirectory();
         try

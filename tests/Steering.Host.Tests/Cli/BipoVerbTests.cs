@@ -20,10 +20,10 @@ public class BipoVerbTests
         return path;
     }
 
-    private CliRunner.Result Bipo(string dataset, params string[] extra) =>
+    private ProcessResult Bipo(string dataset, params string[] extra) =>
         CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--method", "bipo", "--dataset", dataset, "-o", Path.Combine(_dir, "v.gguf"), .. extra]);
 
-    private void AssertCleanFailure(CliRunner.Result r, int exitCode, string mentions)
+    private void AssertCleanFailure(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), $"stdout: {r.Stdout}\nstderr: {r.Stderr}");
         Assert.That(r.Stderr, Does.Contain(mentions));

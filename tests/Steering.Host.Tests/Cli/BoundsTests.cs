@@ -6,9 +6,9 @@ namespace LlamaSteer.Host.Tests.Cli;
 [TestFixture]
 public class BoundsTests
 {
-    private static CliRunner.Result Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
+    private static ProcessResult Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
 
-    private static void AssertOneLine(CliRunner.Result r, int exitCode, string mentions)
+    private static void AssertOneLine(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), r.Stderr);
         Assert.That(r.Stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), r.Stderr);
@@ -16,14 +16,14 @@ public class BoundsTests
     }
 
     [Test]
-    public void A_context_beyond_the_trained_one_needs_the_override() =>
+    public void AContextBeyondTheTrainedOneNeedsTheOverride() =>
         AssertOneLine(Generate("--context", "4096"), 2, "--context 4,096 is longer than the 2,048 tokens the model was trained on (pass --context-beyond-trained to insist)");
 
     [Test]
-    public void With_the_override_a_longer_context_runs() => Assert.That(Generate("--context", "4096", "--context-beyond-trained").ExitCode, Is.Zero);
+    public void WithTheOverrideALongerContextRuns() => Assert.That(Generate("--context", "4096", "--context-beyond-trained").ExitCode, Is.Zero);
 
     [Test]
-    public void A_context_whose_kv_cache_does_not_fit_in_memory_is_refused_before_allocating()
+    public void AContextWhoseKvCacheDoesNotFitInMemoryIsRefusedBeforeAllocating()
     {
         // stories260K keeps 2 x 5 layers x 32 KV values per token in F16: 640 bytes a token, so 400 million tokens need 238 GiB.
         var r = Generate("--context", "400000000", "--context-beyond-trained");
@@ -31,15 +31,15 @@ public class BoundsTests
     }
 
     [Test]
-    public void Threads_beyond_cores_need_the_override() =>
+    public void ThreadsBeyondCoresNeedTheOverride() =>
         AssertOneLine(CliRunner.Run(["generate", "-m", TestPaths.Model, "-p", "Once", "--threads", "100000"]), 2, $"--threads 100000 is more than the {Environment.ProcessorCount} cores of this machine");
 
     [Test]
-    public void Eval_samples_are_bounded_before_the_model_loads() =>
+    public void EvalSamplesAreBoundedBeforeTheModelLoads() =>
         AssertOneLine(CliRunner.Run(["eval", "-m", TestPaths.Model, "--dataset", "tinystories-happy-sad", "--samples", "100000000"]), 2, "--samples must be from 0 to 10,000");
 
     [Test]
-    public void Eval_refuses_a_prompt_longer_than_the_context_as_generate_does()
+    public void EvalRefusesAPromptLongerThanTheContextAsGenerateDoes()
     {
         var prompt = string.Join(" ", Enumerable.Repeat("Once upon a time there was a little girl.", 300));
         AssertOneLine(CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", "--dataset", "tinystories-happy-sad", "--layers", "3", "--strengths", "1", "--samples", "1", "-p", prompt]),
@@ -47,7 +47,7 @@ public class BoundsTests
     }
 
     [Test]
-    public void A_context_rounded_up_by_llama_cpp_is_said()
+    public void AContextRoundedUpByLlamaCppIsSaid()
     {
         var r = Generate("-c", "32");
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);

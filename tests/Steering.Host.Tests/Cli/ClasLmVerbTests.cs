@@ -24,7 +24,7 @@ public class ClasLmVerbTests
 
     private static string Targets => Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "clas", "happy-completions.train.jsonl");
 
-    private CliRunner.Result Clas(params string[] extra) =>
+    private ProcessResult Clas(params string[] extra) =>
         CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", _vector, .. extra]);
 
     [Test]

@@ -13,7 +13,7 @@ public class CommandLineErrorTests
 
     private static IEnumerable<TestCaseData> BadCommandLines()
     {
-        TestCaseData Case(string name, string mentions, string help, params string[] args) => new TestCaseData(args, mentions, help).SetName($"One_line_exit_2({name})");
+        TestCaseData Case(string name, string mentions, string help, params string[] args) => new TestCaseData(args, mentions, help).SetName($"OneLineExit2({name})");
         yield return Case("max-tokens-not-a-number", "Cannot parse argument 'abc' for option '--max-tokens'", "llamasteer generate --help", "generate", "-m", Model, "-p", "x", "-n", "abc");
         yield return Case("threads-0", "--threads must be at least 1", "llamasteer generate --help", "generate", "-m", Model, "-p", "x", "--threads", "0");
         yield return Case("threads-beyond-cores", "more than the", "llamasteer generate --help", "generate", "-m", Model, "-p", "x", "--threads", "100000");
@@ -30,7 +30,7 @@ public class CommandLineErrorTests
     }
 
     [TestCaseSource(nameof(BadCommandLines))]
-    public void One_line_exit_2(string[] args, string mentions, string help)
+    public void OneLineExit2(string[] args, string mentions, string help)
     {
         var r = CliRunner.Run(args);
         Assert.That(r.ExitCode, Is.EqualTo(2), r.Stderr);
@@ -41,7 +41,7 @@ public class CommandLineErrorTests
     }
 
     [Test]
-    public void Help_still_prints_and_exits_0()
+    public void HelpStillPrintsAndExits0()
     {
         var r = CliRunner.Run(["generate", "--help"]);
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
@@ -49,7 +49,7 @@ public class CommandLineErrorTests
     }
 
     [Test]
-    public void Llama_cpp_reason_appears_once_inside_the_one_line()
+    public void LlamaCppReasonAppearsOnceInsideTheOneLine()
     {
         // The real model without output_norm.weight: the managed checks pass it and llama.cpp refuses the load, logging why.
         var folder = TestPaths.NewTempDirectory();

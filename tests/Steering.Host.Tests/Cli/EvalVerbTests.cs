@@ -15,16 +15,15 @@ public class EvalVerbTests
     public void TrainVector()
     {
         _dir = TestPaths.NewTempDirectory();
-        _vector = Path.Combine(_dir, "mood.gguf");
-        var r = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "--dataset", Dataset("tinystories-happy-sad"), "--layers", "1-4", "-o", _vector]);
-        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        // A copy named mood.gguf: the refusals below name it, and CLAS parameters are written beside a copy of it.
+        _vector = SharedModel.CopyVector("tinystories-happy-sad", _dir, "mood.gguf");
     }
 
     [OneTimeTearDown] public void RemoveDir() => Directory.Delete(_dir, true);
 
     private static string Dataset(string name) => Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", name + ".jsonl");
 
-    private static CliRunner.Result Eval(params string[] args) => CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", .. args]);
+    private static ProcessResult Eval(params string[] args) => CliRunner.Run(["eval", "-m", TestPaths.Model, "-t", "1", .. args]);
 
     [Test]
     public void ASmallSweepWritesJsonHtmlAndARecommendation()
@@ -39,11 +38,15 @@ public class EvalVerbTests
         var cells = root.GetProperty("cells").EnumerateArray().ToList();
         Assert.That(cells.Select(c => (c.GetProperty("layers").GetString(), c.GetProperty("strength").GetSingle())),
             Is.EquivalentTo(from l in new[] { "2", "3" } from s in new[] { -1f, 0f, 1f } select (l, s)));
+        var baselinePerplexity = root.GetProperty("baseline").GetProperty("neutralPerplexity").GetDouble();
         foreach (var c in cells)
         {
             var m = c.GetProperty("metrics");
             Assert.That(m.GetProperty("logOdds").ValueKind, Is.EqualTo(JsonValueKind.Number));
-            Assert.That(m.GetProperty("perplexityRatio").GetDouble(), Is.GreaterThan(0.5).And.LessThan(10));
+            // One layer at strength 1 costs the tiny model a few percent of perplexity at most; the ratio is the cell's own perplexity over the baseline's.
+            var ratio = m.GetProperty("perplexityRatio").GetDouble();
+            Assert.That(ratio, Is.InRange(0.9, 1.3));
+            Assert.That(ratio, Is.EqualTo(m.GetProperty("neutralPerplexity").GetDouble() / baselinePerplexity).Within(1e-6).Percent);
             Assert.That(m.GetProperty("conceptRate").GetDouble(), Is.InRange(0, 1));
             Assert.That(m.GetProperty("checkPassRates").GetProperty("max-words:10").GetDouble(), Is.InRange(0, 1));
             Assert.That(m.GetProperty("generations").GetArrayLength(), Is.EqualTo(2 * 2));
@@ -57,12 +60,24 @@ public class EvalVerbTests
         var html = File.ReadAllText(output + ".html");
         Assert.That(html, Does.Contain("<svg").And.Contain("Fluency cost").And.Not.Contain("<script"));
 
+        // Layer 3 at strength 1 moves the probe towards "happy" by more than a log-odds unit, so there is always a recommendation:
+        // the largest positive shift among the steered cells whose perplexity ratio stays under the bound, read from the cells here.
         var advice = root.GetProperty("recommendationText").GetString()!;
-        Assert.That(advice, Does.StartWith("recommended:").Or.StartWith("no recommendation:"));
         Assert.That(r.Stdout.Split('\n').Select(l => l.Trim()), Does.Contain(advice), "the recommendation is printed");
         Assert.That(r.Stdout, Does.Contain("ppl ratio").And.Contain("(unsteered)"));
-        if (root.GetProperty("recommendation").ValueKind == JsonValueKind.Object)
-            Assert.That(root.GetProperty("recommendation").GetProperty("perplexityRatio").GetDouble(), Is.LessThanOrEqualTo(1.5));
+        var best = cells
+            .Select(c => (Layers: c.GetProperty("layers").GetString(), Strength: c.GetProperty("strength").GetSingle(),
+                Shift: c.GetProperty("metrics").GetProperty("shift").GetDouble(), Ratio: c.GetProperty("metrics").GetProperty("perplexityRatio").GetDouble()))
+            .Where(c => c.Strength != 0 && c.Ratio <= 1.5 && c.Shift > 0)
+            .MaxBy(c => c.Shift);
+        Assert.That(best.Layers, Is.Not.Null, "no cell qualifies: the settings were meant to give a recommendation");
+        var recommendation = root.GetProperty("recommendation");
+        Assert.That(recommendation.ValueKind, Is.EqualTo(JsonValueKind.Object), advice);
+        Assert.That(recommendation.GetProperty("layers").GetString(), Is.EqualTo(best.Layers));
+        Assert.That(recommendation.GetProperty("strength").GetSingle(), Is.EqualTo(best.Strength));
+        Assert.That(recommendation.GetProperty("effect").GetDouble(), Is.EqualTo(best.Shift));
+        Assert.That(recommendation.GetProperty("perplexityRatio").GetDouble(), Is.EqualTo(best.Ratio));
+        Assert.That(advice, Does.StartWith($"recommended: mood.gguf on layer {best.Layers} at strength {best.Strength}: probe log-odds shift +"));
     }
 
     [Test]

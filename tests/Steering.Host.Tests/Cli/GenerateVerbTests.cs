@@ -1,3 +1,4 @@
+using LlamaSteer.Chat;
 using LlamaSteer.Testing;
 
 namespace LlamaSteer.Host.Tests.Cli;
@@ -31,11 +32,20 @@ public class GenerateVerbTests
         Assert.That(r.Stderr, Does.Match(@"generated 16 tokens \(\d+(\.\d)? tok/s\)"));
     }
 
+    /// <summary>--chat wraps the prompt in the template as a user message, parses its special tokens, and prints only the reply.</summary>
     [Test]
-    public void ChatWithABuiltInTemplateRuns()
+    public void ChatWithABuiltInTemplateAnswersTheFormattedConversation()
     {
-        var r = CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Tell me a story", "--chat", "--chat-template", "chatml", "--temp", "0", "-n", "8"]);
-        Assert.That(r.ExitCode, Is.Zero, r.Stderr);
+        const string prompt = "Tell me a story";
+        var chat = CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", prompt, "--chat", "--chat-template", "chatml", "--temp", "0", "-n", "12"]);
+        var plain = CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", prompt, "--temp", "0", "-n", "12"]);
+        Assert.That(chat.ExitCode, Is.Zero, chat.Stderr);
+        var formatted = ChatFormatter.Format(SharedModel.Model, [new ChatMessage("user", prompt)], "chatml");
+        Assert.That(formatted, Does.Contain("<|im_start|>user\n" + prompt), "the template as the engine formats it");
+        Assert.That(chat.Stdout, Is.EqualTo(SharedModel.Greedy(formatted, 12, parseSpecialTokens: true) + "\n"));
+        Assert.That(chat.Stdout, Does.Not.Contain(prompt), "the conversation is not echoed");
+        Assert.That(plain.Stdout, Does.StartWith(prompt));
+        Assert.That(chat.Stdout, Is.Not.EqualTo(plain.Stdout[prompt.Length..]), "the template changed nothing");
     }
 
     [Test]

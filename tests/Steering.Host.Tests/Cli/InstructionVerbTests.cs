@@ -48,9 +48,9 @@ public class InstructionVerbTests
         return path;
     }
 
-    private static CliRunner.Result Run(params string[] args) => CliRunner.Run([args[0], "-m", TestPaths.Model, "-t", "1", .. args[1..]]);
+    private static ProcessResult Run(params string[] args) => CliRunner.Run([args[0], "-m", TestPaths.Model, "-t", "1", .. args[1..]]);
 
-    private static void AssertRefused(CliRunner.Result r, int exitCode, string mentions)
+    private static void AssertRefused(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), $"stdout: {r.Stdout}\nstderr: {r.Stderr}");
         Assert.That(r.Stderr, Does.Contain("llamasteer: ").And.Contain(mentions));

@@ -26,39 +26,39 @@ public class MisleadingMessageTests
     private static SteeringVector UnitVector(int embd, params int[] layers) =>
         new(embd, layers.ToDictionary(l => l, l => Enumerable.Range(0, embd).Select(i => i == l % embd ? 1f : 0f).ToArray()), "llama");
 
-    private static CliRunner.Result Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
+    private static ProcessResult Generate(params string[] extra) => CliRunner.Run(["generate", "-m", TestPaths.Model, "-t", "1", "-p", "Once", "-n", "2", .. extra]);
 
-    private static void AssertOneLine(CliRunner.Result r, int exitCode, string expected)
+    private static void AssertOneLine(ProcessResult r, int exitCode, string expected)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), r.Stderr);
         Assert.That(r.Stderr.TrimEnd(), Is.EqualTo($"llamasteer: {expected}"));
     }
 
     [Test]
-    public void Nothing_after_the_at_sign() => AssertOneLine(Generate("--vector", _vector + "@"), 2, $"--vector {_vector}@: nothing follows '@'; give layers such as FILE@1-4, or drop the '@'.");
+    public void NothingAfterTheAtSign() => AssertOneLine(Generate("--vector", _vector + "@"), 2, $"--vector {_vector}@: nothing follows '@'; give layers such as FILE@1-4, or drop the '@'.");
 
     [Test]
-    public void Empty_layer_list() => AssertOneLine(Generate("--vector", _vector, "--layers", ""), 2, "The layer list is empty: use forms like 1-4, 2,5,7 or all.");
+    public void EmptyLayerList() => AssertOneLine(Generate("--vector", _vector, "--layers", ""), 2, "The layer list is empty: use forms like 1-4, 2,5,7 or all.");
 
     [Test]
-    public void Empty_entry_in_a_layer_list() => AssertOneLine(Generate("--vector", _vector, "--layers", "1,,2"), 2, "'1,,2' has an empty entry: use forms like 1-4, 2,5,7 or all.");
+    public void EmptyEntryInALayerList() => AssertOneLine(Generate("--vector", _vector, "--layers", "1,,2"), 2, "'1,,2' has an empty entry: use forms like 1-4, 2,5,7 or all.");
 
     [Test]
-    public void Backwards_window_is_reported_as_written() =>
+    public void BackwardsWindowIsReportedAsWritten() =>
         AssertOneLine(Generate("--vector", _vector, "--window", "positions:5-2"), 2, "Window range 5-2 in 'positions:5-2' runs backwards.");
 
     [Test]
-    public void A_folder_given_as_a_vector() => AssertOneLine(Generate("--vector", _folder), 1, $"{_folder}: is a folder, not a control-vector file");
+    public void AFolderGivenAsAVector() => AssertOneLine(Generate("--vector", _folder), 1, $"{_folder}: is a folder, not a control-vector file");
 
     [Test]
-    public void Clamp_target_that_is_not_finite_blames_clamp() =>
+    public void ClampTargetThatIsNotFiniteBlamesClamp() =>
         AssertOneLine(Generate("--clamp", _vector + ":nan"), 2, $"--clamp {_vector}:nan: the target must be a finite number.");
 
     [Test]
-    public void Clamp_without_a_target() => AssertOneLine(Generate("--clamp", _vector), 2, $"--clamp {_vector}: give the target projection, as in FILE:2.5.");
+    public void ClampWithoutATarget() => AssertOneLine(Generate("--clamp", _vector), 2, $"--clamp {_vector}: give the target projection, as in FILE:2.5.");
 
     [Test]
-    public void Two_tensors_for_one_layer_are_refused()
+    public void TwoTensorsForOneLayerAreRefused()
     {
         var path = Path.Combine(_folder, "dup.gguf");
         var one = Enumerable.Range(0, 64).Select(i => i == 0 ? 1f : 0f).ToArray();
@@ -70,7 +70,7 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void A_2000_layer_vector_is_described_in_a_short_line()
+    public void A2000LayerVectorIsDescribedInAShortLine()
     {
         var path = Path.Combine(_folder, "deep.gguf");
         ControlVectorFile.Write(UnitVector(64, Enumerable.Range(1, 2000).Where(l => l % 2 == 1).ToArray()), path);
@@ -82,7 +82,7 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void A_vector_whose_architecture_is_not_a_string()
+    public void AVectorWhoseArchitectureIsNotAString()
     {
         var path = Path.Combine(_folder, "arch.gguf");
         new GgufWriter().SetUInt32("general.architecture", 3).AddTensor("direction.1", Enumerable.Repeat(0.1f, 64).ToArray(), 64).WriteTo(path);
@@ -90,7 +90,7 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void A_vector_whose_model_hint_is_not_a_string()
+    public void AVectorWhoseModelHintIsNotAString()
     {
         var path = Path.Combine(_folder, "hint.gguf");
         new GgufWriter().SetString("general.architecture", "controlvector").SetFloat32("controlvector.model_hint", 1.5f)
@@ -101,7 +101,7 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void A_calibration_layer_that_overflows_int_is_ignored_like_any_damaged_calibration()
+    public void ACalibrationLayerThatOverflowsIntIsIgnoredLikeAnyDamagedCalibration()
     {
         var path = Path.Combine(_folder, "calibration.gguf");
         new GgufWriter().SetString("general.architecture", "controlvector").SetString("controlvector.model_hint", "llama")
@@ -113,7 +113,7 @@ public class MisleadingMessageTests
 
     [TestCase("model")]
     [TestCase("vector")]
-    public void A_pipe_is_refused_with_a_message(string what)
+    public void APipeIsRefusedWithAMessage(string what)
     {
         var fifo = Path.Combine(_folder, $"{what}.fifo");
         using (var mk = Process.Start("mkfifo", fifo)) mk.WaitForExit();
@@ -141,12 +141,12 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void Train_layer_0_is_refused_before_the_capture() =>
+    public void TrainLayer0IsRefusedBeforeTheCapture() =>
         AssertOneLine(CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "-d", "tinystories-happy-sad", "--layers", "0-2", "-o", Path.Combine(_folder, "never.gguf")]), 2,
             "--layers 0-2: layer 0 cannot be written to a control-vector file (llama.cpp's direction.N steers layer N >= 1); use layers 1-4.");
 
     [Test]
-    public void Clas_with_the_same_wanted_and_unwanted_examples()
+    public void ClasWithTheSameWantedAndUnwantedExamples()
     {
         var examples = Path.Combine(TestPaths.RepoRoot, "vectors", "datasets", "clas", "mood-cues.txt");
         AssertOneLine(CliRunner.Run(["clas", "-m", TestPaths.Model, "-t", "1", "--vector", _vector, "--wanted", examples, "--unwanted", examples, "-o", Path.Combine(_folder, "c.gguf")]), 2,
@@ -154,7 +154,7 @@ public class MisleadingMessageTests
     }
 
     [Test]
-    public void Positions_all_is_named_in_the_error()
+    public void PositionsAllIsNamedInTheError()
     {
         var r = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "-d", "tinystories-happy-sad", "--positions", "first", "-o", Path.Combine(_folder, "never.gguf")]);
         AssertOneLine(r, 2, "Unknown --positions 'first': use last, mean or all.");

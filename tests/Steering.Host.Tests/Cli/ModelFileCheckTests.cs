@@ -44,10 +44,10 @@ public class ModelFileCheckTests
         }), "tensor 'output_norm.weight' is f16"),
     ];
 
-    private static IEnumerable<TestCaseData> CaseData() => Cases.Select(c => new TestCaseData(c.Name).SetName($"Refused_before_llama_cpp_aborts({c.Name})"));
+    private static IEnumerable<TestCaseData> CaseData() => Cases.Select(c => new TestCaseData(c.Name).SetName($"RefusedBeforeLlamaCppAborts({c.Name})"));
 
     [TestCaseSource(nameof(CaseData))]
-    public void Refused_before_llama_cpp_aborts(string name)
+    public void RefusedBeforeLlamaCppAborts(string name)
     {
         var c = Cases.Single(x => x.Name == name);
         var path = c.Make(_folder);
@@ -61,7 +61,7 @@ public class ModelFileCheckTests
     }
 
     [Test]
-    public void An_architecture_that_is_not_a_string_is_a_model_error()
+    public void AnArchitectureThatIsNotAStringIsAModelError()
     {
         var path = ModelEdits.Rewrite(_folder, "arch-number.gguf", (w, _) => w.SetUInt32("general.architecture", 7));
         var r = CliRunner.Run(["info", "-m", path, "-t", "1"]);
@@ -70,7 +70,7 @@ public class ModelFileCheckTests
     }
 
     [Test]
-    public void The_unedited_model_still_loads()
+    public void TheUneditedModelStillLoads()
     {
         var r = CliRunner.Run(["info", "-m", TestPaths.Model, "-t", "1"]);
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);

@@ -68,19 +68,10 @@ public class SignalTests
     [Test]
     public void Eval()
     {
-        var vector = Path.Combine(Path.GetTempPath(), $"signal-{Guid.NewGuid():N}.gguf");
-        var trained = CliRunner.Run(["train", "-m", TestPaths.Model, "-t", "1", "-d", "tinystories-happy-sad", "--layers", "3", "-o", vector]);
-        Assert.That(trained.ExitCode, Is.Zero, trained.Stderr);
-        try
-        {
-            var r = SignalledProcess.Run(Llamasteer("eval", "-m", TestPaths.Model, "-t", "1", "--vector", vector, "--layers", "3", "--samples", "300", "-n", "64",
-                "-o", Path.Combine(_folder, "report")), "generations:", "TERM");
-            AssertCancelled(r);
-        }
-        finally
-        {
-            File.Delete(vector);
-        }
+        var vector = SharedModel.VectorFile("tinystories-happy-sad");
+        var r = SignalledProcess.Run(Llamasteer("eval", "-m", TestPaths.Model, "-t", "1", "--vector", vector, "--layers", "3", "--samples", "300", "-n", "64",
+            "-o", Path.Combine(_folder, "report")), "generations:", "TERM");
+        AssertCancelled(r);
     }
 
     [Test]

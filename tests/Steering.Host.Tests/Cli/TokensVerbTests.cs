@@ -13,18 +13,18 @@ public class TokensVerbTests
     private string _dir = null!;
     private string _tokens = null!;
     private string _prompts = null!;
-    private CliRunner.Result _train = null!;
+    private ProcessResult _train = null!;
 
-    private static CliRunner.Result Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"], timeoutSeconds: 300);
+    private static ProcessResult Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"], timeoutSeconds: 300);
 
-    private static void AssertCleanFailure(CliRunner.Result r, int exitCode, string mentions)
+    private static void AssertCleanFailure(ProcessResult r, int exitCode, string mentions)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), $"stdout: {r.Stdout}\nstderr: {r.Stderr}");
         Assert.That(r.Stderr, Does.Contain(mentions));
         Assert.That(r.Stderr.Trim().Split('\n'), Has.Length.EqualTo(1), "one line");
     }
 
-    private CliRunner.Result Train(string name, string instruction, string output) =>
+    private ProcessResult Train(string name, string instruction, string output) =>
         Run("tokens", "train", "--name", name, "--instruction", instruction, "--prompts", _prompts, "--samples", "1", "-n", "8", "--epochs", "1", "-o", output);
 
     [OneTimeSetUp]

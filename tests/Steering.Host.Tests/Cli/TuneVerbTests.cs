@@ -30,12 +30,12 @@ public class TuneVerbTests
 
     private string Output => Path.Combine(_dir, "tuned.gguf");
 
-    private CliRunner.Result Tune(params string[] extra) => TuneMode("in", extra);
+    private ProcessResult Tune(params string[] extra) => TuneMode("in", extra);
 
-    private CliRunner.Result TuneMode(string mode, params string[] extra) =>
+    private ProcessResult TuneMode(string mode, params string[] extra) =>
         CliRunner.Run(["tune", "-m", TestPaths.Model, "-t", "1", "--vector", _vector, "--layers", "3-4", "--mode", mode, "--dataset", "sad-completions", "-o", Output, .. extra]);
 
-    private void AssertCleanFailure(CliRunner.Result r, int exitCode, string mentions, string? output = null)
+    private void AssertCleanFailure(ProcessResult r, int exitCode, string mentions, string? output = null)
     {
         Assert.That(r.ExitCode, Is.EqualTo(exitCode), $"stdout: {r.Stdout}\nstderr: {r.Stderr}");
         Assert.That(r.Stderr, Does.Contain(mentions));

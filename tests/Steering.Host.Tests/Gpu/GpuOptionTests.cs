@@ -8,12 +8,12 @@ namespace LlamaSteer.Host.Tests.Gpu;
 [TestFixture]
 public class GpuOptionTests
 {
-    private static CliRunner.Result Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"]);
+    private static ProcessResult Run(params string[] args) => CliRunner.Run([.. args, "-m", TestPaths.Model, "-t", "1"]);
 
     private static string[] Greedy(params string[] extra) => ["generate", "-p", "Once upon a time", "-n", "12", "--temperature", "0", .. extra];
 
     [Test]
-    public void Gpu_layers_without_a_gpu_is_one_line_saying_why()
+    public void GpuLayersWithoutAGpuIsOneLineSayingWhy()
     {
         var r = Run(Greedy("--gpu-layers", "1"));
         Assert.Multiple(() =>
@@ -26,11 +26,11 @@ public class GpuOptionTests
     }
 
     [Test]
-    public void All_gpu_layers_without_a_gpu_is_refused_too() =>
+    public void AllGpuLayersWithoutAGpuIsRefusedToo() =>
         Assert.That(Run(Greedy("--gpu-layers", "-1")).Stderr, Does.StartWith("llamasteer: all GPU layers were asked for, but there is no GPU device"));
 
     [Test]
-    public void Auto_without_a_gpu_says_so_and_runs_on_the_cpu()
+    public void AutoWithoutAGpuSaysSoAndRunsOnTheCpu()
     {
         var auto = Run(Greedy("--gpu-layers", "auto"));
         var cpu = Run(Greedy("--gpu-layers", "0"));
@@ -45,7 +45,7 @@ public class GpuOptionTests
     [TestCase("x")]
     [TestCase("-2")]
     [TestCase("1.5")]
-    public void A_bad_gpu_layer_value_is_refused(string value)
+    public void ABadGpuLayerValueIsRefused(string value)
     {
         var r = Run(Greedy("--gpu-layers", value));
         Assert.That(r.ExitCode, Is.Not.Zero);
@@ -53,7 +53,7 @@ public class GpuOptionTests
     }
 
     [Test]
-    public void Info_reports_backends_devices_and_measured_memory()
+    public void InfoReportsBackendsDevicesAndMeasuredMemory()
     {
         var r = Run("info");
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
@@ -70,7 +70,7 @@ public class GpuOptionTests
 
     [TestCase("8G")]
     [TestCase("515M")]
-    public void Info_vram_plans_the_layers_that_fit(string vram)
+    public void InfoVramPlansTheLayersThatFit(string vram)
     {
         var r = Run("info", "--vram", vram);
         Assert.That(r.ExitCode, Is.Zero, r.Stderr);
@@ -89,7 +89,7 @@ public class GpuOptionTests
     }
 
     [Test]
-    public void Info_refuses_a_vram_that_is_not_a_size()
+    public void InfoRefusesAVramThatIsNotASize()
     {
         var r = Run("info", "--vram", "8Q");
         Assert.That(r.ExitCode, Is.EqualTo(2));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LlamaSteer.Host.Tests.Cli;
 using LlamaSteer.Testing;
@@ -21,19 +20,9 @@ public class RuntimeVariantTests
     private static string BuildVariant(string backend)
     {
         var root = Path.Combine(TestPaths.RepoRoot, "artifacts", "variants", backend);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "build", Path.Combine(TestPaths.RepoRoot, "src", "Steering.Host", "Steering.Host.csproj"), "-c", Configuration,
-                     $"-p:LlamaSteerBackend={backend}", $"-p:LlamaSteerVariantRoot={root}", "-nologo", "-v:q" })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(600_000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"building the {backend} variant took more than 10 minutes");
-        }
-        Assert.That(p.ExitCode, Is.Zero, $"dotnet build -p:LlamaSteerBackend={backend} failed:\n{stdout.Result}\n{stderr.Result}");
+        var r = Executables.Run("dotnet", ["build", Path.Combine(TestPaths.RepoRoot, "src", "Steering.Host", "Steering.Host.csproj"), "-c", Configuration,
+            $"-p:LlamaSteerBackend={backend}", $"-p:LlamaSteerVariantRoot={root}", "-nologo", "-v:q"], timeoutSeconds: 600);
+        Assert.That(r.ExitCode, Is.Zero, $"dotnet build -p:LlamaSteerBackend={backend} failed:\n{r.Stdout}\n{r.Stderr}");
         var dll = Path.Combine(root, "bin", "Steering.Host", Configuration, "net10.0", "llamasteer.dll");
         Assert.That(dll, Does.Exist);
         return dll;
@@ -51,7 +40,7 @@ public class RuntimeVariantTests
 
     [TestCase("cuda", "libllama.cuda.v0.5.0.so", "libggml-cuda.so", "libcuda.so.1")]
     [TestCase("vulkan", "libllama.vulkan.v0.5.0.so", "libggml-vulkan.so", "libvulkan.so.1")]
-    public void Variant_builds_loads_and_falls_back_to_the_cpu(string backend, string llamaFile, string backendFile, string driverLibrary)
+    public void VariantBuildsLoadsAndFallsBackToTheCpu(string backend, string llamaFile, string backendFile, string driverLibrary)
     {
         var dll = BuildVariant(backend);
         var native = Path.Combine(Path.GetDirectoryName(dll)!, "native");

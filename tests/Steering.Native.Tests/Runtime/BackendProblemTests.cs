@@ -7,17 +7,17 @@ namespace LlamaSteer.Native.Tests.Runtime;
 public class BackendProblemTests
 {
     [Test]
-    public void Missing_libraries_are_named_in_the_files_order() =>
+    public void MissingLibrariesAreNamedInTheFilesOrder() =>
         Assert.That(new BackendProblem("cuda", "/app/native/libggml-cuda.so", ["libcudart.so.13", "libcuda.so.1"], null).Describe(),
             Is.EqualTo("cuda not loaded: libggml-cuda.so needs libcudart.so.13, libcuda.so.1, not found on this machine"));
 
     [Test]
-    public void The_fallback_build_is_told_from_the_primary_one() =>
+    public void TheFallbackBuildIsToldFromThePrimaryOne() =>
         Assert.That(new BackendProblem("cuda", "/app/native/fallback/libggml-cuda.so", ["libcudart.so.12"], null).Describe(),
             Is.EqualTo("cuda not loaded: fallback/libggml-cuda.so needs libcudart.so.12, not found on this machine"));
 
     [Test]
-    public void Without_a_missing_library_the_loader_message_is_given() =>
+    public void WithoutAMissingLibraryTheLoaderMessageIsGiven() =>
         Assert.That(new BackendProblem("vulkan", "/app/native/libggml-vulkan.so", [], "version `GLIBCXX_3.4.32' not found").Describe(),
             Is.EqualTo("vulkan not loaded: libggml-vulkan.so: version `GLIBCXX_3.4.32' not found"));
 }

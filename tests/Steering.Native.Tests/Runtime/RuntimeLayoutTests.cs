@@ -33,7 +33,7 @@ public class RuntimeLayoutTests
              .. CpuVariants.Select(v => $"libggml-cpu-{v}.so"), .. gpuBackends]);
 
     [Test]
-    public void Cpu_package()
+    public void CpuPackage()
     {
         LayPackage("libllama.v0.5.0.so", "libggml.v0.5.0.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -43,7 +43,7 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void Cuda_package()
+    public void CudaPackage()
     {
         LayPackage("libllama.cuda.v0.5.0.so", "libggml.cuda.v0.5.0.so", "libggml-cuda.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -52,7 +52,7 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void Vulkan_package()
+    public void VulkanPackage()
     {
         LayPackage("libllama.vulkan.v0.5.0.so", "libggml.vulkan.v0.5.0.so", "libggml-vulkan.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -61,18 +61,18 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void Plain_cmake_build()
+    public void PlainCmakeBuild()
     {
         Lay("libllama.so", "libggml.so", "libggml-base.so", "libggml-cpu.so");
         Assert.That(RuntimeLayout.Detect(_dir)?.LlamaFile, Is.EqualTo("libllama.so"));
     }
 
     [Test]
-    public void A_folder_without_libllama_has_no_layout() =>
+    public void AFolderWithoutLibllamaHasNoLayout() =>
         Assert.That(RuntimeLayout.Detect(_dir), Is.Null);
 
     [Test]
-    public void Two_builds_in_one_folder_are_refused_by_name()
+    public void TwoBuildsInOneFolderAreRefusedByName()
     {
         LayPackage("libllama.v0.5.0.so", "libggml.v0.5.0.so");
         Lay("libllama.cuda.v0.5.0.so", "libggml.cuda.v0.5.0.so");
@@ -88,11 +88,11 @@ public class RuntimeLayoutTests
     [TestCase("libggml-cpu.so", null)]
     [TestCase("libggml.cuda.v0.5.0.so", null)]
     [TestCase("libllama-common.so", null)]
-    public void Gpu_backend_libraries_are_told_from_the_rest(string file, string? backend) =>
+    public void GpuBackendLibrariesAreToldFromTheRest(string file, string? backend) =>
         Assert.That(BackendProbe.BackendOf(file), Is.EqualTo(backend));
 
     [Test]
-    public void The_fetched_runtime_is_the_cpu_package_and_loads()
+    public void TheFetchedRuntimeIsTheCpuPackageAndLoads()
     {
         var info = NativeRuntime.EnsureLoaded();
         Assert.Multiple(() =>

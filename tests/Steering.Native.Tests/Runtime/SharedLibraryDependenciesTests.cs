@@ -10,7 +10,7 @@ public class SharedLibraryDependenciesTests
     private static string RuntimeDir => NativeRuntime.EnsureLoaded().Directory;
 
     [Test]
-    public void Libllama_needs_libggml_of_its_own_build_and_libggml_base()
+    public void LibllamaNeedsLibggmlOfItsOwnBuildAndLibggmlBase()
     {
         var layout = NativeRuntime.EnsureLoaded().Layout!;
         var needed = SharedLibraryDependencies.Needed(Path.Combine(RuntimeDir, layout.LlamaFile));
@@ -18,11 +18,11 @@ public class SharedLibraryDependenciesTests
     }
 
     [Test]
-    public void Nothing_the_loaded_runtime_needs_is_missing() =>
+    public void NothingTheLoadedRuntimeNeedsIsMissing() =>
         Assert.That(SharedLibraryDependencies.Missing(Path.Combine(RuntimeDir, NativeRuntime.EnsureLoaded().Layout!.LlamaFile)), Is.Empty);
 
     [Test]
-    public void A_library_needing_an_absent_one_names_it()
+    public void ALibraryNeedingAnAbsentOneNamesIt()
     {
         // A copy of libggml-base.so whose first DT_NEEDED string (libstdc++.so.6) is renamed in place, same length.
         var dir = TestPaths.NewTempDirectory();
@@ -46,7 +46,7 @@ public class SharedLibraryDependenciesTests
     }
 
     [Test]
-    public void A_file_that_is_not_elf_needs_nothing()
+    public void AFileThatIsNotElfNeedsNothing()
     {
         var file = Path.GetTempFileName();
         try

@@ -23,7 +23,7 @@ public class InstructionSearchTests
     [OneTimeSetUp]
     public void RunTheProcedure()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
+        _model = SharedModel.Model;
         var dir = TestPaths.NewTempDirectory();
         try
         {
@@ -56,7 +56,6 @@ public class InstructionSearchTests
         _composition = InstructionComposition.Run(_model, _set, _reports, ["named-character", "animal"], _search, compliance);
     }
 
-    [OneTimeTearDown] public void Dispose() => _model.Dispose();
 
     [Test]
     public void EveryLayerAndOperatorIsSweptOnValidationAndTheBestUnderTheBoundIsPicked()

@@ -25,15 +25,14 @@ public class RepresentationTuningTests
     [OneTimeSetUp]
     public void Load()
     {
-        _model = LlamaModel.Load(TestPaths.Model);
-        _happy = TrainedVectors.Train(_model, "tinystories-happy-sad");
+        _model = SharedModel.Model;
+        _happy = SharedModel.Vector("tinystories-happy-sad");
         _dir = TestPaths.NewTempDirectory();
     }
 
     [OneTimeTearDown]
     public void Unload()
     {
-        _model.Dispose();
         Directory.Delete(_dir, true);
     }
 

@@ -21,7 +21,7 @@ public class TuningGradientTests
     [TestCase(TuningMode.Out, 3)]
     public void GradientEqualsCentralDifferences(TuningMode mode, int? rank)
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var weights = ModelWeights.Load(TestPaths.Model);
         using var runner = new GraphRunner(1);
         var prompt = model.Tokenize("Once upon a time, there was a little girl named Lily.");

@@ -51,7 +51,7 @@ public class BakeMeasurement
     }
 
     [Test]
-    public void Baked_against_online_steering()
+    public void BakedAgainstOnlineSteering()
     {
         var dir = TestPaths.NewTempDirectory();
         try

@@ -72,7 +72,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baked_logits_equal_the_control_vector_on_stories260K()
+    public void BakedLogitsEqualTheControlVectorOnStories260K()
     {
         var embd = GgufFile.Read(TestPaths.Model).GetInt64("llama.embedding_length")!.Value;
         var happy = RandomVector(1, (int)embd, [1, 2, 4]);
@@ -83,7 +83,7 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baked_logits_equal_the_control_vector_on_a_synthesized_q8_0_model()
+    public void BakedLogitsEqualTheControlVectorOnASynthesizedQ80Model()
     {
         var synthetic = PathOf("q8_0.gguf");
         SyntheticModelWriter.Write(
@@ -95,9 +95,9 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Layer_0_which_no_control_vector_file_holds_bakes_as_an_add_to_l_out_0()
+    public void Layer0WhichNoControlVectorFileHoldsBakesAsAnAddToLOut0()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         var vector = RandomVector(4, original.EmbeddingSize, [0]);
         var baked = PathOf("layer0.gguf");
         var result = VectorBaker.Bake(TestPaths.Model, [new VectorTerm(vector, 0.7f, null, "layer0")], baked);
@@ -113,9 +113,9 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Baking_into_a_model_that_has_the_bias_adds_to_it()
+    public void BakingIntoAModelThatHasTheBiasAddsToIt()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         var first = new VectorTerm(RandomVector(5, original.EmbeddingSize, [2, 3]), 0.6f, null, "first.gguf");
         var second = new VectorTerm(RandomVector(6, original.EmbeddingSize, [3, 4]), -0.9f, null, "second.gguf");
         var once = PathOf("once.gguf");
@@ -129,9 +129,9 @@ public class BakedSteeringEquivalenceTests
     }
 
     [Test]
-    public void Greedy_and_seeded_sampled_generations_are_identical()
+    public void GreedyAndSeededSampledGenerationsAreIdentical()
     {
-        using var original = LlamaModel.Load(TestPaths.Model);
+        var original = SharedModel.Model;
         VectorTerm[] terms = [new(RandomVector(7, original.EmbeddingSize, [2, 3, 4]), 0.5f, null, "v.gguf")];
         var baked = PathOf("generate.gguf");
         VectorBaker.Bake(TestPaths.Model, terms, baked);

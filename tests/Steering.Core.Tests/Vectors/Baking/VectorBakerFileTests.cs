@@ -45,7 +45,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void Untouched_tensors_and_metadata_are_copied_byte_for_byte_and_the_biases_hold_the_scaled_sums()
+    public void UntouchedTensorsAndMetadataAreCopiedByteForByteAndTheBiasesHoldTheScaledSums()
     {
         var happy = Term(1, [1, 2, 4], 0.8f);
         var lily = Term(2, [1, 2, 3, 4], -0.3f, LayerSet.Range(2, 4));
@@ -94,7 +94,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void A_vector_for_another_model_is_refused()
+    public void AVectorForAnotherModelIsRefused()
     {
         var narrow = new VectorTerm(RandomVector(1, 32, [1]), 1f, null, "narrow.gguf");
         Assert.That(Refused(BakeProblem.UnsuitableFile, () => VectorBaker.Bake(TestPaths.Model, [narrow], PathOf("o.gguf"))).Message,
@@ -114,7 +114,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void Layers_the_model_cannot_bias_are_refused()
+    public void LayersTheModelCannotBiasAreRefused()
     {
         Assert.That(Refused(BakeProblem.InvalidValue, () => VectorBaker.Bake(TestPaths.Model, [Term(1, [1, 2], only: LayerSet.Of([2, 7]))], PathOf("o.gguf"))).Message,
             Does.Contain("outside").And.Contain("0-4"));
@@ -128,7 +128,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void Architectures_without_the_bias_are_refused_with_the_list_of_those_that_have_it()
+    public void ArchitecturesWithoutTheBiasAreRefusedWithTheListOfThoseThatHaveIt()
     {
         var gemma = EditedModel("gemma.gguf", w => w.SetString("general.architecture", "gemma2"));
         var message = Refused(BakeProblem.UnsuitableFile, () => VectorBaker.Bake(gemma, [Term(1, [1])], PathOf("o.gguf"))).Message;
@@ -142,7 +142,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void Baking_the_same_vector_again_is_refused_unless_forced()
+    public void BakingTheSameVectorAgainIsRefusedUnlessForced()
     {
         var once = PathOf("once.gguf");
         VectorBaker.Bake(TestPaths.Model, [Term(1, [1, 2], 0.5f)], once);
@@ -162,7 +162,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void The_output_never_replaces_the_model_and_replaces_another_file_only_when_asked()
+    public void TheOutputNeverReplacesTheModelAndReplacesAnotherFileOnlyWhenAsked()
     {
         var model = PathOf("model.gguf");
         File.Copy(TestPaths.Model, model);
@@ -183,7 +183,7 @@ public class VectorBakerFileTests
     }
 
     [Test]
-    public void A_bake_cancelled_in_the_middle_of_writing_leaves_nothing_behind()
+    public void ABakeCancelledInTheMiddleOfWritingLeavesNothingBehind()
     {
         using var cancellation = new CancellationTokenSource();
         var entriesWhileWriting = 0;
