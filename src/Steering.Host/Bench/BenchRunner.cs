@@ -160,9 +160,9 @@ internal sealed class BenchRunner(LlamaModel model, BenchSettings settings, Text
             "aggregate generated tok/s over loopback; the ratio is what HTTP, SSE and the scheduler cost against BatchedGenerator",
             () => server.Concurrent(requests));
         Measure("time to first token, one streaming HTTP request alone (llamasteer serve)", "ms", null, null,
-            "milliseconds from sending to the first text chunk", () => server.FirstTokenMs(requests, othersDecoding: false));
+            "milliseconds from sending to the first token's chunk", () => server.FirstTokenMs(requests, othersDecoding: false));
         Measure($"time to first token, one streaming HTTP request admitted while {batch - 1} others decode (llamasteer serve)", "ms", null, null,
-            "milliseconds from sending to the first text chunk; the others stream until it has its first token", () => server.FirstTokenMs(requests, othersDecoding: true));
+            "milliseconds from sending to the first token's chunk; the others stream until it has its first token", () => server.FirstTokenMs(requests, othersDecoding: true));
         return server;
     }
 

@@ -60,10 +60,14 @@ internal sealed partial class ServingBench : IDisposable
         ["temperature"] = 0,
         ["stream"] = true,
         ["stream_options"] = new JsonObject { ["include_usage"] = true },
+        // Every token as its own chunk, even one whose piece is empty text (a synthetic model's padded vocabulary
+        // decodes to nothing, and a text-only stream would then send nothing until the end). logprobs 0 adds the
+        // chosen token's log-probability only: one log-softmax per token, small beside a decode.
+        ["logprobs"] = 0,
         ["steering"] = new JsonObject { ["vectors"] = new JsonArray(new JsonObject { ["id"] = $"bench-{vector}", ["strength"] = 1 }) },
     };
 
-    /// <summary>Streams one request; reports the time of its first text chunk and returns its generated token count.</summary>
+    /// <summary>Streams one request; reports the time of its first token's chunk and returns its generated token count.</summary>
     private async Task<int> Stream(JsonObject body, Stopwatch? firstToken = null, TaskCompletionSource? started = null, CancellationToken ct = default)
     {
         try
@@ -74,6 +78,11 @@ internal sealed partial class ServingBench : IDisposable
         {
             started?.TrySetException(e);
             throw;
+        }
+        finally
+        {
+            // A stream that ended before its first token must not leave the first-token row waiting for it.
+            started?.TrySetResult();
         }
     }
 
@@ -90,7 +99,7 @@ internal sealed partial class ServingBench : IDisposable
             if (!line.StartsWith("data: {", StringComparison.Ordinal)) continue;
             var chunk = JsonNode.Parse(line.AsSpan(6).ToString())!;
             if (chunk["usage"] is JsonObject usage) tokens = (int)usage["completion_tokens"]!;
-            else if (chunk["choices"]!.AsArray().Count > 0 && ((string?)chunk["choices"]![0]!["text"])?.Length > 0)
+            else if (chunk["choices"]!.AsArray() is [{ } choice, ..] && (((string?)choice["text"])?.Length > 0 || choice["logprobs"]?["tokens"]?.AsArray().Count > 0))
             {
                 firstToken?.Stop();
                 started?.TrySetResult();
@@ -114,7 +123,7 @@ internal sealed partial class ServingBench : IDisposable
         return tokens / watch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>Milliseconds from sending the last request to its first text, while the others (already streaming) decode.</summary>
+    /// <summary>Milliseconds from sending the last request to its first token, while the others (already streaming) decode.</summary>
     public double FirstTokenMs(IReadOnlyList<GenerationRequest> requests, bool othersDecoding) => FirstToken(requests, othersDecoding).GetAwaiter().GetResult();
 
     private async Task<double> FirstToken(IReadOnlyList<GenerationRequest> requests, bool othersDecoding)
