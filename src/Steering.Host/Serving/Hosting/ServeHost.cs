@@ -41,7 +41,7 @@ internal static class ServeHost
         }
         catch (InvalidOperationException e)
         {
-            throw new ArgumentException($"Invalid serve setting: {e.InnerException?.Message ?? e.Message}");
+            throw new ArgumentException($"Invalid serve setting: {e.Message}");
         }
         var check = new ServeOptionsValidator().Validate(null, options);
         if (check.Failed) throw new ArgumentException(string.Join(" ", check.Failures));
