@@ -31,14 +31,9 @@ public sealed class BakeCommandTests
 
     private string PathOf(string name) => Path.Combine(_folder, name);
 
-    /// <summary>A control-vector file with seeded random directions on <paramref name="layers"/>.</summary>
-    private string Vector(string name, int seed, int[] layers, int embd = 64, string hint = "llama")
-    {
-        var rng = new Random(seed);
-        var path = PathOf(name);
-        ControlVectorFile.Write(new SteeringVector(embd, layers.ToDictionary(l => l, _ => Enumerable.Range(0, embd).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray()), hint), path);
-        return path;
-    }
+    /// <summary>A control-vector file in this test's folder with seeded random directions on <paramref name="layers"/>.</summary>
+    private string Vector(string name, int seed, int[] layers, int? embd = null, string hint = "llama") =>
+        SharedModel.RandomVectorFile(PathOf(name), seed, layers, embd, hint: hint);
 
     [Test]
     public void BakesStrengthsAndLayersFromTheCommandLineAndInspectShowsTheRecord()
@@ -89,18 +84,18 @@ public sealed class BakeCommandTests
     private static IEnumerable<TestCaseData> BadInputs()
     {
         // (arguments with {model}, {happy}, {narrow}, {out}, {existing} placeholders, exit code, what the message names)
-        yield return new TestCaseData(new[] { "--vector", "{narrow}" }, ExitCodes.InvalidFile, "another model").SetName("A vector for another n_embd");
-        yield return new TestCaseData(new[] { "--vector", "{gemma}" }, ExitCodes.InvalidFile, "'gemma2'").SetName("A vector for another architecture");
-        yield return new TestCaseData(new[] { "--vector", "{happy}@7" }, ExitCodes.InvalidInput, "--vector").SetName("A layer the model does not have");
-        yield return new TestCaseData(new[] { "--vector", "{happy}@3" }, ExitCodes.InvalidInput, "no direction on the chosen layers 3").SetName("A layer the vector does not have");
-        yield return new TestCaseData(new[] { "--vector", "{happy}:strong" }, ExitCodes.InvalidInput, "'strong' is not a strength").SetName("A strength that is no number");
-        yield return new TestCaseData(new[] { "--vector", "{happy}:NaN" }, ExitCodes.InvalidInput, "finite").SetName("A strength that is not finite");
-        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{model}" }, ExitCodes.InvalidInput, "is the model").SetName("The output is the model");
-        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{happy}", "--overwrite" }, ExitCodes.InvalidInput, "is the vector").SetName("The output is a vector");
-        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{existing}" }, ExitCodes.InvalidInput, "already exists").SetName("The output exists");
-        yield return new TestCaseData(new[] { "--vector", "{missing}" }, ExitCodes.InvalidFile, "no such file").SetName("A vector file that is missing");
-        yield return new TestCaseData(new[] { "--vector", "{model}" }, ExitCodes.InvalidFile, "not a control vector").SetName("A model passed as a vector");
-        yield return new TestCaseData(new[] { "--vector", "{happy}", "--model", "{happy}" }, ExitCodes.InvalidFile, "baking works for: bloom").SetName("A control vector passed as the model");
+        yield return new TestCaseData(new[] { "--vector", "{narrow}" }, ExitCodes.InvalidFile, "another model").SetName("{m}(A vector for another n_embd)");
+        yield return new TestCaseData(new[] { "--vector", "{gemma}" }, ExitCodes.InvalidFile, "'gemma2'").SetName("{m}(A vector for another architecture)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}@7" }, ExitCodes.InvalidInput, "--vector").SetName("{m}(A layer the model does not have)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}@3" }, ExitCodes.InvalidInput, "no direction on the chosen layers 3").SetName("{m}(A layer the vector does not have)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}:strong" }, ExitCodes.InvalidInput, "'strong' is not a strength").SetName("{m}(A strength that is no number)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}:NaN" }, ExitCodes.InvalidInput, "finite").SetName("{m}(A strength that is not finite)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{model}" }, ExitCodes.InvalidInput, "is the model").SetName("{m}(The output is the model)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{happy}", "--overwrite" }, ExitCodes.InvalidInput, "is the vector").SetName("{m}(The output is a vector)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}", "-o", "{existing}" }, ExitCodes.InvalidInput, "already exists").SetName("{m}(The output exists)");
+        yield return new TestCaseData(new[] { "--vector", "{missing}" }, ExitCodes.InvalidFile, "no such file").SetName("{m}(A vector file that is missing)");
+        yield return new TestCaseData(new[] { "--vector", "{model}" }, ExitCodes.InvalidFile, "not a control vector").SetName("{m}(A model passed as a vector)");
+        yield return new TestCaseData(new[] { "--vector", "{happy}", "--model", "{happy}" }, ExitCodes.InvalidFile, "baking works for: bloom").SetName("{m}(A control vector passed as the model)");
     }
 
     [TestCaseSource(nameof(BadInputs))]

@@ -1,7 +1,6 @@
 using LlamaSteer.Gguf;
 using LlamaSteer.GgufTools.Commands;
 using LlamaSteer.Testing;
-using LlamaSteer.Vectors;
 using NUnit.Framework;
 
 namespace LlamaSteer.GgufTools.Tests;
@@ -17,8 +16,7 @@ public sealed class BakeExecutableTests
         var folder = TestPaths.NewTempDirectory();
         try
         {
-            var vector = Path.Combine(folder, "v.gguf");
-            ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [3] = Enumerable.Range(0, 64).Select(i => i / 64f).ToArray() }, "llama"), vector);
+            var vector = SharedModel.RandomVectorFile(Path.Combine(folder, "v.gguf"), 1, [3]);
             var output = Path.Combine(folder, "steered.gguf");
 
             var (exitCode, stdout, error) = RunTool("bake", "--model", TestPaths.Model, "--vector", $"{vector}:0.5", "-o", output);

@@ -3,7 +3,6 @@ using LlamaSteer.Capture;
 using LlamaSteer.Gguf;
 using LlamaSteer.Inference;
 using LlamaSteer.GgufTools.Commands;
-using LlamaSteer.Models;
 using LlamaSteer.Steering;
 using LlamaSteer.Testing;
 using LlamaSteer.Vectors;
@@ -36,15 +35,9 @@ public sealed class CvecCommandTests
 
     private string PathOf(string name) => Path.Combine(_folder, name);
 
-    /// <summary>A control-vector file with random directions of the given scale on the given layers.</summary>
-    private string Vector(string name, int seed, int[] layers, int embd = 64, float scale = 1f, VectorProvenance? provenance = null)
-    {
-        var rng = new Random(seed);
-        var dict = layers.ToDictionary(l => l, _ => Enumerable.Range(0, embd).Select(_ => scale * (float)(rng.NextDouble() - 0.5)).ToArray());
-        var path = PathOf(name);
-        ControlVectorFile.Write(new SteeringVector(embd, dict, "llama", provenance), path);
-        return path;
-    }
+    /// <summary>A control-vector file in this test's folder with seeded random directions of the given scale on the given layers.</summary>
+    private string Vector(string name, int seed, int[] layers, int? embd = null, float scale = 1f, VectorProvenance? provenance = null) =>
+        SharedModel.RandomVectorFile(PathOf(name), seed, layers, embd, scale, provenance: provenance);
 
     private static float[] Values(SteeringVector v, int layer) => v.Direction(layer).ToArray();
 
@@ -172,7 +165,7 @@ public sealed class CvecCommandTests
         Assert.That(file.Tensors.All(t => t.Type == GgmlType.F32 && t.Dimensions.SequenceEqual([64L])));
 
         // llama_set_adapter_cvec checks n_embd and the layer range against the model, as --control-vector does.
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         using var context = model.CreateContext(new ContextOptions { Threads = 1 });
         var buffer = ControlVectorAdapter.Build([new VectorTerm(ControlVectorFile.Read(output, model.EmbeddingSize), 1f)], model.EmbeddingSize, model.LayerCount);
         using var lease = context.Acquire();
@@ -291,8 +284,7 @@ public sealed class CvecCommandTests
     public void DifferentModelHintsWarnOnStderrAndCompose()
     {
         var happy = Vector("happy.gguf", 1, [1, 2]);
-        var other = PathOf("qwen.gguf");
-        ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [1] = Enumerable.Repeat(0.1f, 64).ToArray() }, "qwen2"), other);
+        var other = SharedModel.RandomVectorFile(PathOf("qwen.gguf"), 2, [1], scale: 0.1f, hint: "qwen2");
 
         var (exitCode, _, error) = Run("cvec", "add", happy, other, "-o", PathOf("out.gguf"));
 
@@ -333,7 +325,7 @@ public sealed class CvecCommandTests
     /// </summary>
     private static Dictionary<int, float> ResidualNormsFromCapturedRows()
     {
-        using var model = LlamaModel.Load(TestPaths.Model);
+        var model = SharedModel.Model;
         var tokens = model.Tokenize(ResidualNorms.NeutralText);
         var layers = LayerSet.Range(1, model.LayerCount - 1);
         using var capturer = new ActivationCapturer(model, 1, maxTokensPerDecode: Math.Max(64, tokens.Length), maxSequencesPerDecode: 1);
@@ -386,8 +378,7 @@ public sealed class CvecCommandTests
     [Test]
     public void CheckWarnsAboutAModelHintForAnotherArchitectureButPasses()
     {
-        var other = PathOf("qwen.gguf");
-        ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [1] = Enumerable.Repeat(0.001f, 64).ToArray() }, "qwen2"), other);
+        var other = SharedModel.RandomVectorFile(PathOf("qwen.gguf"), 1, [1], scale: 0.001f, hint: "qwen2");
 
         var (exitCode, output, _) = Run("cvec", "check", "--model", TestPaths.Model, other);
 

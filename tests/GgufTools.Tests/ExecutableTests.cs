@@ -1,5 +1,4 @@
 using LlamaSteer.Testing;
-using LlamaSteer.Vectors;
 using NUnit.Framework;
 
 namespace LlamaSteer.GgufTools.Tests;
@@ -72,8 +71,7 @@ public sealed class ExecutableTests
         var folder = TestPaths.NewTempDirectory();
         try
         {
-            var path = Path.Combine(folder, "v.gguf");
-            ControlVectorFile.Write(new SteeringVector(64, new Dictionary<int, float[]> { [1] = Enumerable.Repeat(0.01f, 64).ToArray() }, "llama"), path);
+            var path = SharedModel.RandomVectorFile(Path.Combine(folder, "v.gguf"), 1, [1], scale: 0.01f);
 
             var show = RunTool("cvec", "show", path);
             var check = RunTool("cvec", "check", "--model", TestPaths.Model, path);

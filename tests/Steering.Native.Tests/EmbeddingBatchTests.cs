@@ -1,5 +1,4 @@
 using LlamaSteer.Native.SafeHandles;
-using LlamaSteer.Testing;
 
 namespace LlamaSteer.Native.Tests;
 
@@ -10,7 +9,7 @@ public class EmbeddingBatchTests
     [Test]
     public void AnEmbeddingBatchTakesRowsOfItsWidthOnlyAndDecodes()
     {
-        using var model = SafeLlamaModelHandle.Load(TestPaths.Model, new ModelLoadSettings());
+        var model = SharedModel.Model;
         using var ctx = model.CreateContext(new ContextSettings(256, 64, 64, 1, 1, 1));
         using var tokens = SafeLlamaBatchHandle.Create(8, 1);
         using var rows = SafeLlamaBatchHandle.CreateEmbeddings(8, model.EmbeddingSize, 1);

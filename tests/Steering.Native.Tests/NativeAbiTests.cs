@@ -62,7 +62,7 @@ public class NativeAbiTests
         Directory.Delete(dir, true);
     }
 
-    public static IEnumerable<TestCaseData> Structs() => Mirrors.Select(m => new TestCaseData(m.Managed, m.C).SetName($"Abi_{m.Managed.Name}"));
+    public static IEnumerable<TestCaseData> Structs() => Mirrors.Select(m => new TestCaseData(m.Managed, m.C).SetName($"{{m}}({m.Managed.Name})"));
 
     [TestCaseSource(nameof(Structs))]
     public void SizeAndOffsetsMatchTheCCompiler(Type managed, string c)
@@ -76,7 +76,7 @@ public class NativeAbiTests
     }
 
     [Test]
-    public void KnownSizesOfThisRelease()
+    public void MirroredStructsHaveTheKnownSizesOfThisRelease()
     {
         // Recorded facts from the issue (checked against the C compiler for v0.5.0).
         Assert.That(Marshal.SizeOf<LlamaModelParams>(), Is.EqualTo(80));

@@ -33,7 +33,7 @@ public class RuntimeLayoutTests
              .. CpuVariants.Select(v => $"libggml-cpu-{v}.so"), .. gpuBackends]);
 
     [Test]
-    public void CpuPackage()
+    public void ACpuPackageIsDetectedWithItsVersionedFiles()
     {
         LayPackage("libllama.v0.5.0.so", "libggml.v0.5.0.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -43,7 +43,7 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void CudaPackage()
+    public void ACudaPackageIsDetectedWithItsVersionedFiles()
     {
         LayPackage("libllama.cuda.v0.5.0.so", "libggml.cuda.v0.5.0.so", "libggml-cuda.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -52,7 +52,7 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void VulkanPackage()
+    public void AVulkanPackageIsDetectedWithItsVersionedFiles()
     {
         LayPackage("libllama.vulkan.v0.5.0.so", "libggml.vulkan.v0.5.0.so", "libggml-vulkan.so");
         var layout = RuntimeLayout.Detect(_dir);
@@ -61,7 +61,7 @@ public class RuntimeLayoutTests
     }
 
     [Test]
-    public void PlainCmakeBuild()
+    public void APlainCmakeBuildIsDetectedByItsUnversionedLibllama()
     {
         Lay("libllama.so", "libggml.so", "libggml-base.so", "libggml-cpu.so");
         Assert.That(RuntimeLayout.Detect(_dir)?.LlamaFile, Is.EqualTo("libllama.so"));
