@@ -101,7 +101,7 @@ public static class ClasFitter
         options = (options ?? new ClasFitOptions()).Validate();
         if (wanted.RowCount == 0 || unwanted.RowCount == 0) throw new ArgumentException("CLAS needs rows of both kinds.");
         if (wanted.EmbeddingSize != vector.EmbeddingSize || unwanted.EmbeddingSize != vector.EmbeddingSize)
-            throw new ArgumentException($"The captured states are {wanted.EmbeddingSize} wide but the vector's n_embd is {vector.EmbeddingSize}.");
+            throw new ArgumentException($"The captured states are {wanted.EmbeddingSize} (wanted) and {unwanted.EmbeddingSize} (unwanted) wide but the vector's n_embd is {vector.EmbeddingSize}.");
         var layers = LayersOf(vector, options);
         var fitted = layers.Layers.Select(l =>
         {
