@@ -17,6 +17,7 @@ internal static class SignalledProcess
     /// <param name="signal">"INT", "TERM" or "HUP".</param>
     public static Outcome Run(ProcessStartInfo start, string startedMarker, string signal, int timeoutSeconds = 120)
     {
+        RestoreIfIgnored(start, signal);
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.RedirectStandardInput = true;
@@ -60,5 +61,21 @@ internal static class SignalledProcess
         {
             if (!process.HasExited) process.Kill(entireProcessTree: true);
         }
+    }
+
+    /// <summary>
+    /// A shell without job control starts background commands with SIGINT and SIGQUIT ignored (a command sent to the background in a script),
+    /// and an ignored signal stays ignored across exec, so the child would never see Ctrl+C: correct for the child, wrong for
+    /// this test. When this process ignores the signal, the child is started through coreutils' <c>env --default-signal</c>, which
+    /// restores the default disposition before exec (same pid, so the signal still reaches it).
+    /// </summary>
+    private static void RestoreIfIgnored(ProcessStartInfo start, string signal)
+    {
+        var number = signal switch { "HUP" => 1, "INT" => 2, "QUIT" => 3, "TERM" => 15, _ => 0 };
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        if (number == 0 || line is null || (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (number - 1))) == 0) return;
+        start.ArgumentList.Insert(0, start.FileName);
+        start.ArgumentList.Insert(0, $"--default-signal={signal}");
+        start.FileName = "env";
     }
 }
