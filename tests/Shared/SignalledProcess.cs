@@ -69,7 +69,7 @@ internal static class SignalledProcess
     /// this test. When this process ignores the signal, the child is started through coreutils' <c>env --default-signal</c>, which
     /// restores the default disposition before exec (same pid, so the signal still reaches it).
     /// </summary>
-    private static void RestoreIfIgnored(ProcessStartInfo start, string signal)
+    public static void RestoreIfIgnored(ProcessStartInfo start, string signal)
     {
         var number = signal switch { "HUP" => 1, "INT" => 2, "QUIT" => 3, "TERM" => 15, _ => 0 };
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
+using LlamaSteer.Testing;
 
 namespace LlamaSteer.Host.Tests.Serving;
 
@@ -46,6 +47,7 @@ internal sealed partial class ServerProcess : IAsyncDisposable
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "llamasteer.dll"));
         foreach (var a in new[] { "serve", "--port", "0", "--data-dir", dataDir, "--threads", "1", "--slot-context", "256", "--grace", "5" }.Concat(extra))
             psi.ArgumentList.Add(a);
+        SignalledProcess.RestoreIfIgnored(psi, "INT"); // StopAsync sends SIGINT
         var process = Process.Start(psi)!;
         process.StandardInput.Close();
         var first = process.StandardOutput.ReadLineAsync();
