@@ -1,5 +1,6 @@
 using LlamaSteer.Steering;
 using LlamaSteer.Vectors;
+using static LlamaSteer.Core.Tests.Steering.HandMadeVectors;
 
 namespace LlamaSteer.Core.Tests.Steering;
 
@@ -11,8 +12,6 @@ namespace LlamaSteer.Core.Tests.Steering;
 [TestFixture]
 public class CompositionContractTests
 {
-    private static SteeringVector Vector(params (int Layer, float[] Direction)[] layers) =>
-        new(3, layers.ToDictionary(l => l.Layer, l => l.Direction), "llama");
 
     private static float[] On(ComposedVector v, int layer) => v.Vector.Direction(layer).ToArray();
 

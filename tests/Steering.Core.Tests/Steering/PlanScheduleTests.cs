@@ -1,6 +1,7 @@
 using LlamaSteer.Inference;
 using LlamaSteer.Steering;
 using LlamaSteer.Vectors;
+using static LlamaSteer.Core.Tests.Steering.HandMadeVectors;
 
 namespace LlamaSteer.Core.Tests.Steering;
 
@@ -52,8 +53,6 @@ public class PlanScheduleTests
         }
     }
 
-    private static SteeringVector Vector(params (int Layer, float[] Direction)[] layers) =>
-        new(Embd, layers.ToDictionary(l => l.Layer, l => l.Direction), "llama");
 
     /// <summary>Rows 1, 2, 3...: row r is (r + 1, 2(r + 1), -(r + 1), 0.5).</summary>
     private static Rows Tensor(int rowCount, string name = "l_out-1") =>

@@ -1,5 +1,6 @@
 using LlamaSteer.Steering;
 using LlamaSteer.Vectors;
+using static LlamaSteer.Core.Tests.Steering.HandMadeVectors;
 
 namespace LlamaSteer.Core.Tests.Steering;
 
@@ -13,8 +14,6 @@ public class TermContractTests
     private const int Embd = 3;
     private const int LayerCount = 5;
 
-    private static SteeringVector Vector(params (int Layer, float[] Direction)[] layers) =>
-        new(Embd, layers.ToDictionary(l => l.Layer, l => l.Direction), "llama");
 
     private static readonly SteeringVector OnLayers1And2 = Vector((1, [1, 2, 3]), (2, [4, 5, 6]));
 
