@@ -51,9 +51,10 @@ public static class DeviceAgreement
         {
             if (TensorPrimitives.IndexOfMax(referenceLogits[i]) == TensorPrimitives.IndexOfMax(otherLogits[i])) agree++;
             TensorPrimitives.Subtract(referenceLogits[i], otherLogits[i], diff);
-            maxDiff = Math.Max(maxDiff, TensorPrimitives.MaxMagnitude(diff));
+            // MaxMagnitude returns the element itself, with its sign.
+            maxDiff = Math.Max(maxDiff, Math.Abs(TensorPrimitives.MaxMagnitude(diff)));
         }
-        return new DeviceAgreementResult(referenceLogits.Count, agree, Math.Abs(maxDiff), referenceRun.Text, otherRun.Text);
+        return new DeviceAgreementResult(referenceLogits.Count, agree, maxDiff, referenceRun.Text, otherRun.Text);
     }
 
     private static GenerationResult Generate(LlamaModel model, string prompt, GenerationOptions options, int? threads, CancellationToken ct)

@@ -1,6 +1,9 @@
 using LlamaSteer.Evaluation;
+using LlamaSteer.Generation;
 using LlamaSteer.Gguf;
+using LlamaSteer.Inference;
 using LlamaSteer.Models;
+using LlamaSteer.Sampling;
 using LlamaSteer.Steering;
 using LlamaSteer.Synthesis;
 using LlamaSteer.Testing;
@@ -51,6 +54,50 @@ public class DeviceAgreementTests
         var r = DeviceAgreement.Compare(a, b, "Once upon a time", 12, SteeringPlan.None, threads: 1);
         Assert.That(r.Top1Agreement, Is.LessThan(1.0));
         Assert.That(r.MaxLogitDifference, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void TheCountsAndTheLargestDifferenceAreThoseOfBothModelsLogitsOnTheReferenceText()
+    {
+        using var one = LlamaModel.Load(Synth(1));
+        using var two = LlamaModel.Load(Synth(2));
+        // Both ways round: the difference of largest magnitude is negative one way, whatever sign it has.
+        foreach (var (a, b) in new[] { (one, two), (two, one) })
+        {
+            const string prompt = "Once upon a time";
+            var r = DeviceAgreement.Compare(a, b, prompt, 12, SteeringPlan.None, threads: 1);
+
+            // The reference's greedy tokens, generated here, then both models' logits on them, compared here.
+            GenerationResult reference;
+            using (var context = a.CreateContext(new ContextOptions { Threads = 1 }))
+                reference = new TextGenerator(context).Generate(prompt, new GenerationOptions { MaxTokens = 12, Sampling = SamplingOptions.Greedy });
+            var promptTokens = a.Tokenize(prompt);
+            var sequence = new[] { new ScoredSequence([.. promptTokens, .. reference.Tokens], SteeringPlan.None, promptTokens.Length) };
+            var rows = new[] { a, b }.Select(m =>
+            {
+                var byPosition = new SortedDictionary<int, float[]>();
+                new SteeredScorer(m, 1).ScoredLogits(sequence, (_, position, logits) => byPosition[position] = logits.ToArray());
+                return byPosition.Values.ToArray();
+            }).ToArray();
+            var largest = rows[0].Zip(rows[1], (x, y) => x.Zip(y, (p, q) => Math.Abs((double)p - q)).Max()).Max();
+            var agreements = rows[0].Zip(rows[1]).Count(z => Array.IndexOf(z.First, z.First.Max()) == Array.IndexOf(z.Second, z.Second.Max()));
+            Assert.Multiple(() =>
+            {
+                Assert.That(r.ReferenceText, Is.EqualTo(reference.Text));
+                Assert.That(r.Positions, Is.EqualTo(reference.Tokens.Count), "the prompt's last token and every generated one but the last");
+                Assert.That(r.Top1Agreements, Is.EqualTo(agreements));
+                Assert.That(r.MaxLogitDifference, Is.EqualTo(largest).Within(1e-5), "the largest |difference| whichever model's logit is larger");
+            });
+        }
+    }
+
+    [Test]
+    public void AgreementIsTheShareOfPositionsAndWholeWhenNoneWereCompared()
+    {
+        Assert.That(new DeviceAgreementResult(4, 3, 0, "a", "b").Top1Agreement, Is.EqualTo(0.75));
+        Assert.That(new DeviceAgreementResult(0, 0, 0, "", "").Top1Agreement, Is.EqualTo(1.0));
+        Assert.That(new DeviceAgreementResult(1, 1, 0, "a", "b").SameGreedyText, Is.False);
+        Assert.That(new DeviceAgreementResult(1, 1, 0, "a", "a").SameGreedyText, Is.True);
     }
 
     [Test]
