@@ -80,4 +80,27 @@ public class PerplexityTests
         Assert.That(continuation.Tokens, Is.EqualTo(tokens.Length - 6));
         Assert.That(continuation.MeanNegativeLogLikelihood, Is.EqualTo(nll[5..].Average()).Within(1e-3));
     }
+
+    [Test]
+    public void AContinuationIsScoredUnderItsPlan()
+    {
+        var tokens = _model.Tokenize(_neutral)[..40];
+        var plan = new SteeringPlan([new SteeringTerm(SharedModel.Vector("tinystories-happy-sad"), 8f, TrainedVectors.Layers)]);
+        var steered = Perplexity.OfContinuation(_model, tokens, 10, plan, threads: 1);
+        var plain = Perplexity.OfContinuation(_model, tokens, 10, threads: 1);
+        var expected = new SteeredScorer(_model, 1).NextTokenLogProbs([new ScoredSequence(tokens, plan)])[0][9..];
+        Assert.That(steered.MeanNegativeLogLikelihood, Is.EqualTo(-expected.Average()).Within(1e-9));
+        Assert.That(steered.MeanNegativeLogLikelihood, Is.Not.EqualTo(plain.MeanNegativeLogLikelihood).Within(1e-3), "the plan was applied");
+    }
+
+    [Test]
+    public void PoolingWeighsEveryTokenAlikeAndNothingPoolsToNull()
+    {
+        var pooled = PerplexityResult.Pool([[-1.0, -2.0, -3.0], [-6.0]])!;
+        Assert.That(pooled.Tokens, Is.EqualTo(4));
+        Assert.That(pooled.MeanNegativeLogLikelihood, Is.EqualTo(3.0), "(1 + 2 + 3 + 6) / 4, not the mean of the two rows' means");
+        Assert.That(pooled.Value, Is.EqualTo(Math.Exp(3.0)));
+        Assert.That(PerplexityResult.Pool([]), Is.Null);
+        Assert.That(PerplexityResult.Pool([[], []]), Is.Null);
+    }
 }
