@@ -1,0 +1,127 @@
+using LlamaSteer.Evaluation;
+using LlamaSteer.Evaluation.Checkers;
+using LlamaSteer.Evaluation.Instructions;
+using LlamaSteer.Generation;
+using LlamaSteer.Inference;
+using LlamaSteer.Models;
+using LlamaSteer.Sampling;
+using LlamaSteer.Steering;
+using LlamaSteer.Vectors;
+
+namespace LlamaSteer.Core.Tests.Evaluation.Instructions;
+
+/// <summary>
+/// What one compliance measurement is, recomputed here: each generation is the seeded single run (seed + prompt ×
+/// samples + sample) under the condition's plan, the pass rates are shares of those texts, the fluency cost is the
+/// neutral text's perplexity under the plan over the unsteered one, and the generations' perplexity is pooled over their
+/// tokens given their prompts. Plus the refusals. Uses the shared model.
+/// </summary>
+[TestFixture]
+public class ComplianceRunContractTests
+{
+    private const string Neutral = "The dog ran to the park. It was a sunny day and the birds sang in the trees.";
+    private static readonly string[] Prompts = ["Once upon a time,", "One day, Tom"];
+    private LlamaModel _model = null!;
+    private Instruction _short = null!;
+    private Instruction _long = null!;
+    private SteeringPlan _plan = null!;
+    private ComplianceSettings _settings = null!;
+    private IReadOnlyList<ComplianceResult> _results = null!;
+
+    [OneTimeSetUp]
+    public void Measure()
+    {
+        _model = SharedModel.Model;
+        _short = new Instruction("short", "Write few words.", [TextChecks.Parse("max-words:4")]);
+        _long = new Instruction("long", "Write many words.", [TextChecks.Parse("min-words:3")]);
+        _plan = new SteeringPlan([new SteeringTerm(SharedModel.Vector("tinystories-happy-sad"), 2f, LayerSet.Of([3]))]);
+        _settings = new ComplianceSettings { MaxTokens = 6, Samples = 2, Seed = 5, NeutralText = Neutral, Sampling = new SamplingOptions { Temperature = 0.8f }, Threads = 1 };
+        _results = ComplianceRun.Measure(_model,
+        [
+            new ComplianceCondition("plain", SteeringPlan.None, Prompts, [_short]),
+            new ComplianceCondition("steered", _plan, Prompts, [_short, _long]),
+        ], _settings);
+    }
+
+    [Test]
+    public void EachGenerationIsTheSeededSingleRunUnderItsPlan()
+    {
+        using var ctx = _model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, ContextSize = 128 });
+        var generator = new TextGenerator(ctx);
+        foreach (var (result, plan) in _results.Zip(new[] { SteeringPlan.None, _plan }))
+        {
+            var expected = from p in Enumerable.Range(0, Prompts.Length)
+                           from k in Enumerable.Range(0, 2)
+                           select generator.Generate(Prompts[p], new GenerationOptions
+                           {
+                               MaxTokens = 6,
+                               Sampling = _settings.Sampling with { Seed = 5u + (uint)(p * 2 + k) },
+                               Plan = plan,
+                           }).Text;
+            Assert.That(result.Generations, Is.EqualTo(expected.ToArray()), result.Name);
+        }
+        Assert.That(_results[1].Generations, Is.Not.EqualTo(_results[0].Generations), "the plan steered");
+    }
+
+    [Test]
+    public void RatesAreSharesOfTheGenerationsFollowingEveryJudgedInstruction()
+    {
+        var plain = _results[0];
+        var steered = _results[1];
+        double Share(ComplianceResult r, Func<string, bool> follows) => r.Generations.Count(follows) / 4.0;
+        Assert.Multiple(() =>
+        {
+            Assert.That(_results.Select(r => r.Name), Is.EqualTo(new[] { "plain", "steered" }));
+            Assert.That(plain.InstructionPassRates.Keys, Is.EqualTo(new[] { "short" }));
+            Assert.That(plain.PassRate, Is.EqualTo(Share(plain, _short.IsFollowedBy)));
+            Assert.That(steered.InstructionPassRates["short"], Is.EqualTo(Share(steered, _short.IsFollowedBy)));
+            Assert.That(steered.InstructionPassRates["long"], Is.EqualTo(Share(steered, _long.IsFollowedBy)));
+            Assert.That(steered.PassRate, Is.EqualTo(Share(steered, g => _short.IsFollowedBy(g) && _long.IsFollowedBy(g))));
+        });
+        // The two checks disagree on some generation, so the joint rate is not either rate.
+        Assert.That(steered.Generations.Any(g => _short.IsFollowedBy(g) != _long.IsFollowedBy(g)), "the test would not tell the rates apart");
+    }
+
+    [Test]
+    public void FluencyIsTheNeutralTextsPerplexityRatioAndTheGenerationsPooledPerplexity()
+    {
+        var plain = Perplexity.Of(_model, Neutral, threads: 1).Value;
+        var steered = Perplexity.Of(_model, Neutral, _plan, threads: 1).Value;
+        Assert.That(_results[0].PerplexityRatio, Is.EqualTo(1.0));
+        Assert.That(_results[1].PerplexityRatio, Is.EqualTo(steered / plain).Within(1e-4).Percent);
+        Assert.That(_results[1].PerplexityRatio, Is.Not.EqualTo(1.0).Within(1e-4));
+
+        using var ctx = _model.CreateContext(new ContextOptions { Threads = 1, EnableGraphHooks = true, ContextSize = 128 });
+        var generator = new TextGenerator(ctx);
+        foreach (var (result, plan) in _results.Zip(new[] { SteeringPlan.None, _plan }))
+        {
+            double nll = 0;
+            var scored = 0;
+            for (var p = 0; p < Prompts.Length; p++)
+                for (var k = 0; k < 2; k++)
+                {
+                    var g = generator.Generate(Prompts[p], new GenerationOptions { MaxTokens = 6, Sampling = _settings.Sampling with { Seed = 5u + (uint)(p * 2 + k) }, Plan = plan });
+                    var prompt = _model.Tokenize(Prompts[p]);
+                    var c = Perplexity.OfContinuation(_model, [.. prompt, .. g.Tokens], prompt.Length, threads: 1);
+                    nll += c.MeanNegativeLogLikelihood * c.Tokens;
+                    scored += c.Tokens;
+                }
+            Assert.That(result.GenerationPerplexity, Is.EqualTo(Math.Exp(nll / scored)).Within(1e-3).Percent, result.Name);
+        }
+    }
+
+    [Test]
+    public void ConditionsThatCannotBeMeasuredAreRefused()
+    {
+        string Refusal(params ComplianceCondition[] conditions) =>
+            Assert.Throws<ArgumentException>(() => ComplianceRun.Measure(_model, conditions, _settings))!.Message;
+        var wrongWidth = new SteeringPlan([new SteeringTerm(new SteeringVector(_model.EmbeddingSize + 1, new Dictionary<int, float[]> { [2] = new float[_model.EmbeddingSize + 1] }), 1f)]);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Refusal(), Is.EqualTo("No condition to measure."));
+            Assert.That(Refusal(new ComplianceCondition("none", SteeringPlan.None, [], [_short])), Is.EqualTo("The condition 'none' has no prompts or an empty one."));
+            Assert.That(Refusal(new ComplianceCondition("blank", SteeringPlan.None, ["One day,", " "], [_short])), Is.EqualTo("The condition 'blank' has no prompts or an empty one."));
+            Assert.That(Refusal(new ComplianceCondition("wide", wrongWidth, Prompts, [_short])), Does.Contain($"{_model.EmbeddingSize + 1}"));
+        });
+    }
+}
