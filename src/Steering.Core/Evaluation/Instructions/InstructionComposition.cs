@@ -23,8 +23,7 @@ public static class InstructionComposition
         var parts = names.Select(n =>
         {
             var r = reports.FirstOrDefault(x => x.Instruction.Name == n) ?? throw new ArgumentException($"The instruction set {set.Name} has no instruction '{n}'; it has {string.Join(", ", set.Instructions.Select(i => i.Name))}.");
-            var best = r.Validation.Where(s => !s.AdjustToTarget && s.PerplexityRatio <= search.MaxPerplexityRatio)
-                .OrderByDescending(s => s.PassRate).ThenBy(s => s.PerplexityRatio).ThenBy(s => s.Layer).FirstOrDefault()
+            var best = InstructionSearch.Best(r.Validation.Where(s => !s.AdjustToTarget), search.MaxPerplexityRatio)
                 ?? throw new ArgumentException($"Composition adds each vector at its best fixed strength, but '{n}' has no fixed-strength setting under the fluency bound: give --strengths.");
             return new ComposedVector(n, r.Vector, best.Strength, LayerSet.Of([best.Layer]));
         }).ToArray();

@@ -119,11 +119,7 @@ public static class InstructionSearch
             GenerationPerplexity = validation[i + 1].GenerationPerplexity,
         })).ToArray();
 
-        var chosen = set.Instructions.Select((_, k) => measured
-            .Where(m => m.Instruction == k && m.Setting.PerplexityRatio <= search.MaxPerplexityRatio)
-            .Select(m => m.Setting)
-            .OrderByDescending(s => s.PassRate).ThenBy(s => s.PerplexityRatio).ThenBy(s => s.Layer)
-            .FirstOrDefault()).ToArray();
+        var chosen = set.Instructions.Select((_, k) => Best(measured.Where(m => m.Instruction == k).Select(m => m.Setting), search.MaxPerplexityRatio)).ToArray();
 
         // Held out: without, steered, instruction in the prompt, both; the unsteered run is shared.
         var test = set.Test.Select(search.Format).ToArray();
@@ -169,6 +165,16 @@ public static class InstructionSearch
                 byName.GetValueOrDefault($"{instruction.Name}: both"));
         }).ToArray();
     }
+
+    /// <summary>
+    /// The paper's pick among measured settings: the best pass rate among those whose perplexity ratio is at most
+    /// <paramref name="maxPerplexityRatio"/>; ties go to the lower ratio, then the earlier layer (then the order given).
+    /// Null when none keeps the bound.
+    /// </summary>
+    public static InstructionSetting? Best(IEnumerable<InstructionSetting> settings, double maxPerplexityRatio) =>
+        settings.Where(s => s.PerplexityRatio <= maxPerplexityRatio)
+            .OrderByDescending(s => s.PassRate).ThenBy(s => s.PerplexityRatio).ThenBy(s => s.Layer)
+            .FirstOrDefault();
 
     /// <summary>The plan of one setting: adjust-to-target or a fixed add, on its layer, every token.</summary>
     public static SteeringPlan Plan(SteeringVector vector, string name, InstructionSetting setting) =>

@@ -36,11 +36,14 @@ public class ComplianceRunContractTests
         _long = new Instruction("long", "Write many words.", [TextChecks.Parse("min-words:3")]);
         _plan = new SteeringPlan([new SteeringTerm(SharedModel.Vector("tinystories-happy-sad"), 2f, LayerSet.Of([3]))]);
         _settings = new ComplianceSettings { MaxTokens = 6, Samples = 2, Seed = 5, NeutralText = Neutral, Sampling = new SamplingOptions { Temperature = 0.8f }, Threads = 1 };
-        _results = ComplianceRun.Measure(_model,
+        // The steered condition first: the ratio's denominator is the unsteered plan wherever it appears.
+        var measured = ComplianceRun.Measure(_model,
         [
-            new ComplianceCondition("plain", SteeringPlan.None, Prompts, [_short]),
             new ComplianceCondition("steered", _plan, Prompts, [_short, _long]),
+            new ComplianceCondition("plain", SteeringPlan.None, Prompts, [_short]),
         ], _settings);
+        Assert.That(measured.Select(r => r.Name), Is.EqualTo(new[] { "steered", "plain" }), "results in the order of the conditions");
+        _results = [measured[1], measured[0]];
     }
 
     [Test]
@@ -123,5 +126,8 @@ public class ComplianceRunContractTests
             Assert.That(Refusal(new ComplianceCondition("blank", SteeringPlan.None, ["One day,", " "], [_short])), Is.EqualTo("The condition 'blank' has no prompts or an empty one."));
             Assert.That(Refusal(new ComplianceCondition("wide", wrongWidth, Prompts, [_short])), Does.Contain($"{_model.EmbeddingSize + 1}"));
         });
+        Assert.That(_model.Tokenize("Once"), Has.Length.EqualTo(2), "BOS and one token");
+        var shortest = ComplianceRun.Measure(_model, [new ComplianceCondition("plain", SteeringPlan.None, ["One day,"], [_short])], _settings with { NeutralText = "Once", Samples = 1, MaxTokens = 1 });
+        Assert.That(shortest.Single().PerplexityRatio, Is.EqualTo(1.0), "two tokens are enough for a perplexity");
     }
 }

@@ -44,8 +44,19 @@ public class InstructionProcedureContractTests
     private static ComplianceSettings Compliance(int maxTokens = 3, int samples = 1, string neutral = "The dog ran to the park. It was a sunny day.") =>
         new() { MaxTokens = maxTokens, Samples = samples, NeutralText = neutral, Sampling = new SamplingOptions { Temperature = 0.8f }, Threads = 1 };
 
-    private string SearchRefusal(InstructionSearchSettings search, ComplianceSettings? compliance = null) =>
-        Assert.Throws<ArgumentException>(() => InstructionSearch.Run(_model, _set, search, compliance ?? Compliance()))!.Message;
+    /// <summary>Collects progress lines as they are reported (Progress&lt;T&gt; would post them later).</summary>
+    private sealed class Lines : List<string>, IProgress<string>
+    {
+        public void Report(string value) => Add(value);
+    }
+
+    private string SearchRefusal(InstructionSearchSettings search, ComplianceSettings? compliance = null)
+    {
+        var progress = new Lines();
+        var message = Assert.Catch<ArgumentException>(() => InstructionSearch.Run(_model, _set, search, compliance ?? Compliance(), progress))!.Message;
+        Assert.That(progress, Is.Empty, $"refused after work had started: {message}");
+        return message;
+    }
 
     [Test]
     public void SearchSettingsThatCannotRunAreRefusedBeforeDecoding()
@@ -56,6 +67,7 @@ public class InstructionProcedureContractTests
             Assert.That(SearchRefusal(new() { Layers = layers }, Compliance(maxTokens: 0)), Is.EqualTo("max-tokens must be at least 1."));
             Assert.That(SearchRefusal(new() { Layers = layers }, Compliance(samples: 0)), Is.EqualTo("samples must be at least 1."));
             Assert.That(SearchRefusal(new() { Layers = layers }, Compliance(neutral: "  ")), Is.EqualTo("The neutral text is empty."));
+            Assert.That(SearchRefusal(new() { Layers = layers }, Compliance() with { Sampling = new SamplingOptions { Temperature = -1f } }), Does.StartWith("Temperature must be a finite number >= 0"));
             Assert.That(SearchRefusal(new() { Layers = LayerSet.Of([0, 3]) }), Is.EqualTo("Layer 0 cannot be a candidate: a control vector starts at layer 1."));
             Assert.That(SearchRefusal(new() { Layers = LayerSet.Of([3, _model.LayerCount]) }),
                 Is.EqualTo($"Layers 3,{_model.LayerCount} are outside the model, which has layers 0-{_model.LayerCount - 1}."));
@@ -69,13 +81,55 @@ public class InstructionProcedureContractTests
     }
 
     [Test]
-    public void TheBoundsOfTheRefusalsAreAccepted()
+    public void TheBoundsOfTheRefusalsAreAcceptedAndTheReportSaysWhatRan()
     {
         // Samples 1, one token, a bound of exactly 1, one layer, one fixed strength and no adjust-to-target: it runs.
-        var reports = InstructionSearch.Run(_model, _set, new() { Layers = LayerSet.Of([1]), AdjustToTarget = false, Strengths = [-0.5f], MaxPerplexityRatio = 1 },
-            Compliance(maxTokens: 1, samples: 1));
-        Assert.That(reports, Has.Count.EqualTo(3));
-        Assert.That(reports.SelectMany(r => r.Validation).Select(v => (v.Layer, v.Operator)), Has.All.EqualTo((1, "add -0.5")));
+        var progress = new Lines();
+        var reports = InstructionSearch.Run(_model, _set, new() { Layers = LayerSet.Of([1]), AdjustToTarget = false, Strengths = [-0.5f, 0.5f], MaxPerplexityRatio = 1 },
+            Compliance(maxTokens: 1, samples: 1), progress);
+        Assert.That(reports.Select(r => r.Instruction.Name), Is.EqualTo(new[] { "short", "long", "dog" }));
+        Assert.That(progress, Is.EqualTo(new[]
+        {
+            "instruction vector 'short': 2 train prompts, layers 1",
+            "instruction vector 'long': 2 train prompts, layers 1",
+            "instruction vector 'dog': 2 train prompts, layers 1",
+            "validation: 7 conditions x 1 prompts x 1 samples",
+            $"held-out test: {1 + 3 + 2 * reports.Count(r => r.Chosen is not null)} conditions x 2 prompts x 1 samples",
+        }));
+        foreach (var r in reports)
+        {
+            var name = r.Instruction.Name;
+            Assert.Multiple(() =>
+            {
+                Assert.That(r.Validation.Select(v => (v.Layer, v.Operator)), Is.EqualTo(new[] { (1, "add -0.5"), (1, "add 0.5") }), name);
+                Assert.That(r.Chosen, Is.EqualTo(InstructionSearch.Best(r.Validation, 1)), name);
+                Assert.That(r.Steered is null, Is.EqualTo(r.Chosen is null), name);
+                Assert.That((r.ValidationBaseline.Name, r.Without.Name, r.InPrompt.Name), Is.EqualTo(("validation, unsteered", "test, unsteered", $"{name}: in prompt")));
+                // The shared unsteered runs, reduced to this instruction's own rate.
+                Assert.That(r.Without.InstructionPassRates, Is.EqualTo(new Dictionary<string, double> { [name] = r.Without.PassRate }), name);
+                Assert.That(r.ValidationBaseline.InstructionPassRates, Is.EqualTo(new Dictionary<string, double> { [name] = r.ValidationBaseline.PassRate }), name);
+                Assert.That(r.Without.PassRate, Is.EqualTo(r.Without.Generations.Count(r.Instruction.IsFollowedBy) / 2.0), name);
+                Assert.That(r.Vector.Layers, Is.EqualTo(new[] { 1 }));
+                Assert.That(r.Vector.Provenance.Options, Is.EqualTo("instruction vector, positions=last, layers=1"));
+                Assert.That(r.Vector.Provenance.DatasetName, Is.Not.Empty);
+                Assert.That(DateTime.Parse(r.Vector.Provenance.CreatedUtc!, null, System.Globalization.DateTimeStyles.RoundtripKind), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(10)));
+            });
+        }
+    }
+
+    [Test]
+    public void TheBestSettingHasTheBestRateUnderTheBoundThenTheLowerCostThenTheEarlierLayer()
+    {
+        InstructionSetting S(int layer, double rate, double ratio, bool adjust = false) => new(layer, adjust, 1, rate, ratio, null);
+        Assert.Multiple(() =>
+        {
+            Assert.That(InstructionSearch.Best([S(1, 0.9, 1.6), S(2, 0.5, 1.4), S(3, 0.7, 1.5)], 1.5), Is.EqualTo(S(3, 0.7, 1.5)), "the bound is inclusive");
+            Assert.That(InstructionSearch.Best([S(4, 0.7, 1.3), S(3, 0.7, 1.2), S(2, 0.7, 1.4)], 1.5), Is.EqualTo(S(3, 0.7, 1.2)), "equal rates: the lower cost");
+            Assert.That(InstructionSearch.Best([S(4, 0.7, 1.2), S(2, 0.7, 1.2), S(3, 0.7, 1.2)], 1.5), Is.EqualTo(S(2, 0.7, 1.2)), "equal rates and costs: the earlier layer");
+            Assert.That(InstructionSearch.Best([S(2, 0.7, 1.2, adjust: true), S(2, 0.7, 1.2)], 1.5), Is.EqualTo(S(2, 0.7, 1.2, adjust: true)), "then the order given");
+            Assert.That(InstructionSearch.Best([S(1, 0.9, 1.6)], 1.5), Is.Null, "none under the bound");
+            Assert.That(InstructionSearch.Best([], 1.5), Is.Null);
+        });
     }
 
     [TestCase(0)]
