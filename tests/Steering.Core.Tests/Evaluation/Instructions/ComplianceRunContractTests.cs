@@ -122,6 +122,8 @@ public class ComplianceRunContractTests
         Assert.Multiple(() =>
         {
             Assert.That(Refusal(), Is.EqualTo("No condition to measure."));
+            Assert.That(Assert.Throws<ArgumentException>(() => ComplianceRun.Measure(_model, [new ComplianceCondition("plain", SteeringPlan.None, Prompts, [_short])], _settings with { Samples = 0 }))!.Message,
+                Is.EqualTo("samples must be at least 1."));
             Assert.That(Refusal(new ComplianceCondition("none", SteeringPlan.None, [], [_short])), Is.EqualTo("The condition 'none' has no prompts or an empty one."));
             Assert.That(Refusal(new ComplianceCondition("blank", SteeringPlan.None, ["One day,", " "], [_short])), Is.EqualTo("The condition 'blank' has no prompts or an empty one."));
             Assert.That(Refusal(new ComplianceCondition("wide", wrongWidth, Prompts, [_short])), Does.Contain($"{_model.EmbeddingSize + 1}"));

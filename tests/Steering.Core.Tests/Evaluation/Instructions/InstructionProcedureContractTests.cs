@@ -112,6 +112,7 @@ public class InstructionProcedureContractTests
                 Assert.That(r.Vector.Layers, Is.EqualTo(new[] { 1 }));
                 Assert.That(r.Vector.Provenance.Options, Is.EqualTo("instruction vector, positions=last, layers=1"));
                 Assert.That(r.Vector.Provenance.DatasetName, Is.Not.Empty);
+                Assert.That(r.Vector.Provenance.CreatedUtc, Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$"), "ISO 8601 round-trip, UTC");
                 Assert.That(DateTime.Parse(r.Vector.Provenance.CreatedUtc!, null, System.Globalization.DateTimeStyles.RoundtripKind), Is.EqualTo(DateTime.UtcNow).Within(TimeSpan.FromMinutes(10)));
             });
         }
@@ -155,6 +156,7 @@ public class InstructionProcedureContractTests
             Assert.That((term.Strength, term.Operator, term.Name), Is.EqualTo((-1.5f, SteeringOperator.Add, "mood")));
             Assert.That(term.Layers!.Layers, Is.EqualTo(new[] { 2 }));
             Assert.That(new InstructionSetting(2, false, -1.5f, 0, 0, null).Operator, Is.EqualTo("add -1.5"));
+            Assert.That(new InstructionSetting(2, false, 0.12345f, 0, 0, null).Operator, Is.EqualTo("add 0.123"), "three decimals at most");
         });
         var adjust = InstructionSearch.Plan(_vector, "mood", new InstructionSetting(3, true, 1, 0, 0, null));
         var expected = new SteeringPlan(SteeringTerms.AdjustToTarget(_vector, LayerSet.Of([3]), name: "mood"));
