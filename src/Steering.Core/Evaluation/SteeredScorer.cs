@@ -155,6 +155,8 @@ public sealed class SteeredScorer(LlamaModel model, int? threads = null)
             var tokens = 0;
             while (end < sequences.Count && end - start < maxSequences && tokens + sequences[end].Tokens.Length <= ctx.Size)
                 tokens += sequences[end++].Tokens.Length;
+            // The context holds the longest sequence by construction; a wave of none would never end.
+            if (end == start) throw new InvalidOperationException($"Sequence {start} of {sequences[start].Tokens.Length} tokens does not fit the scorer's context of {ctx.Size} cells.");
             RunWave(lease, sequences, start, end, visit, lastOnly, ct);
             start = end;
         }

@@ -21,7 +21,8 @@ public class ScorerContractTests
     public void Load()
     {
         _model = SharedModel.Model;
-        _long = _model.Tokenize("Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.");
+        // Longer than llama.cpp's smallest context (it pads n_ctx to 256 cells), so a too-small context cannot hold it.
+        _long = _model.Tokenize(string.Join(" ", Enumerable.Repeat("Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.", 12)));
         _short = _model.Tokenize("The cat sat.");
     }
 
@@ -39,7 +40,7 @@ public class ScorerContractTests
     [Test]
     public void ASequenceLongerThanTheTokenBudgetIsScoredWholeWithWindowsPastTheBudget()
     {
-        Assert.That(_long.Length, Is.GreaterThan(20), "the sequence must outrun the budget below");
+        Assert.That(_long.Length, Is.GreaterThan(300), "the sequence must outrun the budget below and any padded context");
         var direction = new float[_model.EmbeddingSize];
         direction[5] = 3f;
         var vector = new SteeringVector(_model.EmbeddingSize, Enumerable.Range(1, 4).ToDictionary(l => l, _ => direction));
@@ -53,6 +54,29 @@ public class ScorerContractTests
             Assert.That(tight[i], Is.EqualTo(roomy[i]).Within(1e-4), $"sequence {i}");
         Assert.That(tight[1][^1], Is.Not.EqualTo(tight[2][^1]).Within(1e-3), "the window past the budget steered the last positions");
         Assert.That(tight[1][..^4], Is.EqualTo(tight[2][..^4]).Within(1e-4), "and nothing before it");
+    }
+
+    [Test]
+    public void CancellingBetweenDecodesStopsTheRun()
+    {
+        using var cts = new CancellationTokenSource();
+        var visited = 0;
+        var scorer = new SteeredScorer(_model, 1) { BatchSize = 16 };
+        Assert.That(() => scorer.ScoredLogits([new ScoredSequence(_long, SteeringPlan.None)], (_, _, _) =>
+        {
+            visited++;
+            cts.Cancel();
+        }, cts.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(visited, Is.EqualTo(16), "the first decode's rows were handed over, no further decode ran");
+    }
+
+    [Test]
+    public void NothingToScoreIsNoWork()
+    {
+        Assert.That(new SteeredScorer(_model, 1).NextTokenLogProbs([]), Is.Empty);
+        var visited = false;
+        new SteeredScorer(_model, 1).ScoredLogits([], (_, _, _) => visited = true);
+        Assert.That(visited, Is.False);
     }
 
     [Test]

@@ -84,13 +84,16 @@ public class ScorerRefusalTests
     }
 
     [Test]
-    public void ProbeWordsMustBeGivenAndTellApart()
+    public void ProbeWordsMustBeGivenAndTellApartAndAnEffectNeedsPrompts()
     {
         Assert.Multiple(() =>
         {
             Assert.That(() => ProbeTokens.Resolve(_model, " ", "sad"), Throws.ArgumentException.With.Message.EqualTo("A probe word is empty."));
             Assert.That(() => ProbeTokens.Resolve(_model, "happy", " happy "),
                 Throws.ArgumentException.With.Message.EqualTo("'happy' and ' happy ' start with the same token; the probe cannot tell them apart."));
+            var probe = ProbeTokens.Resolve(_model, "happy", "sad");
+            Assert.That(() => ConceptEffect.Sweep(_model, SharedModel.Vector("tinystories-happy-sad"), null, [], probe, [0f, 1f], 1),
+                Throws.ArgumentException.With.Message.EqualTo("The effect needs at least one prompt."));
         });
     }
 }
