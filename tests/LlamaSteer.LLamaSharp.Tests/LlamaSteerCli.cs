@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Reflection;
+using LlamaSteer.Testing;
 
 namespace LlamaSteer.LLamaSharp.Tests;
 
@@ -9,27 +9,14 @@ namespace LlamaSteer.LLamaSharp.Tests;
 /// </summary>
 internal static class LlamaSteerCli
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
-
     public static string Executable { get; } = Path.GetFullPath(typeof(LlamaSteerCli).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "LlamaSteerExecutable").Value!);
 
-    public static Result Run(params string[] args)
+    /// <summary>Runs <c>dotnet llamasteer.dll ARGS</c> through the tests' one runner (<see cref="Executables"/>).</summary>
+    public static ProcessResult Run(params string[] args)
     {
         Assert.That(Executable, Does.Exist, "the build of this project builds llamasteer");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(Executable);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        p.StandardInput.Close();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(180_000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"llamasteer {string.Join(' ', args)} did not finish in 180 s");
-        }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        return Executables.Dotnet(Executable, args, timeoutSeconds: 180);
     }
 
     /// <summary>Greedy text from <c>llamasteer generate</c> (the prompt and the continuation, as it prints them, without the final newline).</summary>

@@ -9,7 +9,7 @@ internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>
 /// Runs the real executables the tests check (<c>llamasteer</c>, <c>gguf-tools</c>, the C compiler, <c>dotnet build</c>) as child
 /// processes with stdin closed, collecting stdout and stderr, and fails the test, killing the process tree, when one runs past
-/// its time. The one runner of the test projects; <see cref="SignalledProcess"/> is for the tests that signal a process mid-run.
+/// its time. The one runner of the test projects; <c>SignalledProcess</c> (tests/Shared) is for the tests that signal a process mid-run.
 /// </summary>
 internal static class Executables
 {
