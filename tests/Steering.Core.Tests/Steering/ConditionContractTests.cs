@@ -118,6 +118,15 @@ public class ConditionContractTests
         var choice = ConditionFitter.ChooseThreshold([MathF.BitIncrement(1f)], [1f]);
         Assert.That(choice.Accuracy, Is.EqualTo(1));
         Assert.That(choice.Threshold, Is.EqualTo(1f));
+
+        // Above an odd last bit the exact midpoint rounds to the upper score (ties to even), which does not hold there.
+        var lower = MathF.BitIncrement(1f);
+        var upper = MathF.BitIncrement(lower);
+        Assert.That(lower / 2 + upper / 2, Is.EqualTo(upper), "the case this checks: the midpoint is the upper score");
+        var up = ConditionFitter.ChooseThreshold([upper], [lower]);
+        Assert.That(up.Accuracy, Is.EqualTo(1));
+        Assert.That(up.Threshold, Is.EqualTo(lower));
+        Assert.That(ConditionFitter.ChooseThreshold([lower], [upper]).Accuracy, Is.EqualTo(0.5), "the other way round no threshold separates them");
     }
 
     [Test]

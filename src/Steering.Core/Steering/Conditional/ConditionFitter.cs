@@ -128,7 +128,12 @@ public static class ConditionFitter
         var all = positiveScores.Concat(negativeScores).Distinct().Order().ToArray();
         var spread = Math.Max(all[^1] - all[0], 1e-3f);
         var candidates = new List<float> { all[0] - spread / 2 };
-        for (var i = 0; i + 1 < all.Length; i++) candidates.Add(all[i] / 2 + all[i + 1] / 2);
+        for (var i = 0; i + 1 < all.Length; i++)
+        {
+            // Between neighbouring floats the midpoint can round up onto the upper score, which would not hold there.
+            var mid = all[i] / 2 + all[i + 1] / 2;
+            candidates.Add(mid < all[i + 1] ? mid : all[i]);
+        }
         candidates.Add(all[^1] + spread / 2);
 
         var n = positiveScores.Count + negativeScores.Count;
