@@ -127,6 +127,10 @@ public class ConditionContractTests
         Assert.That(up.Accuracy, Is.EqualTo(1));
         Assert.That(up.Threshold, Is.EqualTo(lower));
         Assert.That(ConditionFitter.ChooseThreshold([lower], [upper]).Accuracy, Is.EqualTo(0.5), "the other way round no threshold separates them");
+        // A score both classes share cannot be split, not even at a threshold equal to it.
+        var shared = ConditionFitter.ChooseThreshold([lower, upper], [lower]);
+        Assert.That(shared.Accuracy, Is.EqualTo(2 / 3.0).Within(1e-12));
+        Assert.That(shared.Threshold, Is.LessThan(lower), "all three hold: the better F1 of the two equally accurate splits");
     }
 
     [Test]
