@@ -24,12 +24,9 @@ public class InterferenceContractTests
         TrainedVectors.Probed(_model, "tinystories-happy-sad", SharedModel.Vector("tinystories-happy-sad")),
     ];
 
-    /// <summary>The probe's mean log-odds over the part's own prompts under one plan, each prompt scored on its own.</summary>
-    private double Mean(ProbedVector part, SteeringPlan plan)
-    {
-        var scorer = new SteeredScorer(_model, 1);
-        return part.Prompts.Average(p => scorer.LogProbDifferences([(_model.Tokenize(p), plan)], part.Probe)[0]);
-    }
+    /// <summary>The probe's mean log-odds over the part's own prompts under one plan.</summary>
+    private double Mean(ProbedVector part, SteeringPlan plan) =>
+        new SteeredScorer(_model, 1).LogProbDifferences(part.Prompts.Select(p => (_model.Tokenize(p), plan)).ToList(), part.Probe).Average();
 
     [TestCase(false)]
     [TestCase(true)]
