@@ -98,7 +98,7 @@ public sealed class InstructionSet
         var validation = Count(split, "validation");
         if (train == 0) throw Bad("the split leaves no training prompts ('split.train' is 0); the instruction vectors are extracted from them.");
         if (validation == 0) throw Bad("the split leaves no validation prompts ('split.validation' is 0); the layer is picked on them.");
-        if (train + validation >= prompts.Count)
+        if ((long)train + validation >= prompts.Count) // long: two huge counts must not wrap round to a small sum
             throw Bad($"the split leaves no test prompts: train {train} + validation {validation} of {prompts.Count} prompts; the results are reported on the rest.");
 
         if (!root.TryGetProperty("instructions", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)

@@ -89,6 +89,8 @@ public class InstructionSetContractTests
             "the split leaves no test prompts: train 3 + validation 3 of 6 prompts; the results are reported on the rest.", "no test prompts");
         yield return Case("{" + Six + ", \"split\": {\"train\": 4, \"validation\": 3}, " + OneInstruction + "}",
             "the split leaves no test prompts: train 4 + validation 3 of 6 prompts; the results are reported on the rest.", "more than all prompts");
+        yield return Case("{" + Six + ", \"split\": {\"train\": 2000000000, \"validation\": 2000000000}, " + OneInstruction + "}",
+            "the split leaves no test prompts: train 2000000000 + validation 2000000000 of 6 prompts; the results are reported on the rest.", "counts whose sum overflows");
         yield return Case("{" + Six + ", " + split + "}", "'instructions' is missing or empty.", "no instructions");
         yield return Case("{" + Six + ", " + split + ", \"instructions\": {\"name\": \"a\"}}", "'instructions' is missing or empty.", "instructions not a list");
         yield return Case("{" + Six + ", " + split + ", \"instructions\": [{\"name\": \"a\", \"instruction\": \"A.\", \"checks\": [\"json\"]}, \"b\"]}",
