@@ -42,9 +42,9 @@ internal sealed class InstructionEval
     /// <param name="Unused">Eval options given that the procedure does not use (its prompts, checkers and vectors come from the set): refused.</param>
     public sealed record Shared(string? Strengths, string? Layers, int MaxTokens, int Samples, float Temperature, uint Seed, bool Chat, string? ChatTemplate, double MaxPerplexityRatio, string? Neutral, string? Output, IReadOnlyList<string> Unused);
 
-    /// <summary>A set argument: a file as given, or a shipped set's name (<c>tinystories</c> → <c>vectors/datasets/instruction-sets/tinystories.json</c>).</summary>
+    /// <summary>A set argument: a path as given (an existing file or folder, or anything with a folder in it or ending .json), or a shipped set's name (<c>tinystories</c> → <c>vectors/datasets/instruction-sets/tinystories.json</c>).</summary>
     public static string SetPath(string nameOrPath) =>
-        File.Exists(nameOrPath) || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+        File.Exists(nameOrPath) || Directory.Exists(nameOrPath) || nameOrPath.Contains(Path.DirectorySeparatorChar) || nameOrPath.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
             ? nameOrPath
             : RepoFiles.Find(Path.Combine(SetFolder, nameOrPath + ".json"));
 

@@ -129,6 +129,8 @@ public class InstructionVerbTests
         AssertRefused(Run("eval", "--instruction-set", WriteSet("badcheck.json", prompts, 2, 1, """["max-words:many"]""")), 1, "needs a whole number");
         AssertRefused(Run("eval", "--instruction-set", WriteSet("noval.json", prompts, 4, 0, """["include:Tom"]""")), 1, "the split leaves no validation prompts");
         AssertRefused(Run("eval", "--instruction-set", Path.Combine(_dir, "missing.json")), 1, "no such instruction set file");
+        AssertRefused(Run("eval", "--instruction-set", _dir), 1, $"{_dir}: cannot be read: ");
+        AssertRefused(Run("eval", "--instruction-set", WriteSet("huge.json", prompts, 2000000000, 2000000000, """["include:Tom"]""")), 1, "the split leaves no test prompts: train 2000000000 + validation 2000000000 of 5 prompts");
         AssertRefused(Run("eval", "--instruction-set", _set, "--compose-instructions", "named-character,unicorn", "--strengths", "1"), 2, "has no instruction 'unicorn'");
         AssertRefused(Run("eval", "--instruction-set", _set, "--compose-instructions", "named-character,animal"), 2, "give --strengths");
         AssertRefused(Run("eval", "--instruction-set", _set, "--vector", _dog), 2, "drop --vector");
